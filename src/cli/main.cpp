@@ -1,0 +1,27 @@
+// `sluice`: one binary, many subcommands (see DESIGN.md). Exit codes: 0 success, 1 a
+// runtime failure (the message says what to do), 2 bad command-line usage.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluice: Kafka + Flink in one program"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice 0.1.0");
+  sluice::cli::add_broker_command(app);
+  sluice::cli::add_topic_command(app);
+  sluice::cli::add_produce_command(app);
+  sluice::cli::add_consume_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}
