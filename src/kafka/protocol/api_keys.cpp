@@ -1,0 +1,35 @@
+#include "kafka/protocol/api_keys.h"
+
+#include <array>
+
+namespace sluice::kafka {
+namespace {
+
+constexpr int16_t kNever = INT16_MAX;
+
+constexpr std::array kApis = {
+    ApiInfo{ApiKey::kProduce, "Produce", 0, 8, 9},
+    ApiInfo{ApiKey::kFetch, "Fetch", 0, 11, 12},
+    ApiInfo{ApiKey::kListOffsets, "ListOffsets", 0, 5, 6},
+    ApiInfo{ApiKey::kMetadata, "Metadata", 0, 8, 9},
+    ApiInfo{ApiKey::kSaslHandshake, "SaslHandshake", 0, 1, kNever},
+    ApiInfo{ApiKey::kApiVersions, "ApiVersions", 0, 3, 3},
+    ApiInfo{ApiKey::kCreateTopics, "CreateTopics", 0, 4, 5},
+    ApiInfo{ApiKey::kDeleteTopics, "DeleteTopics", 0, 3, 4},
+    ApiInfo{ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
+    ApiInfo{ApiKey::kAlterConfigs, "AlterConfigs", 0, 1, 2},
+    ApiInfo{ApiKey::kCreatePartitions, "CreatePartitions", 0, 1, 2},
+    ApiInfo{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, 1},
+};
+
+}  // namespace
+
+std::span<const ApiInfo> supported_apis() { return kApis; }
+
+std::optional<ApiInfo> find_api(int16_t key) {
+  for (const auto& a : kApis)
+    if (int16_t(a.key) == key) return a;
+  return std::nullopt;
+}
+
+}  // namespace sluice::kafka
