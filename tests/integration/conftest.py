@@ -1,0 +1,106 @@
+"""Shared fixtures for integration tests: a real `sluice broker` process on a free
+loopback port with a fresh data dir, and the paths of the programs under test.
+
+SLUICE_BIN names the sluice binary (ctest sets it; default: build/sluice)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SLUICE_BIN = os.environ.get("SLUICE_BIN", str(ROOT / "build" / "sluice"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"broker exited with {proc.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"broker did not listen on {port} within {timeout}s")
+
+
+class BrokerProcess:
+    """A `sluice broker` child process. start() waits until it accepts connections."""
+
+    def __init__(self, data_dir, port=None, extra_args=()):
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.log_path = self.data_dir.parent / f"broker-{self.port}.log"
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [SLUICE_BIN, "broker", "--listen", self.bootstrap, "--data-dir", str(self.data_dir),
+             *self.extra_args],
+            stdout=self.log_file, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc)
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        if self.proc:
+            self.log_file.close()
+        code = self.proc.returncode if self.proc else None
+        self.proc = None
+        return code
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A running broker with default settings; stopped (SIGTERM) after the test."""
+    b = BrokerProcess(tmp_path / "data").start()
+    yield b
+    code = b.stop()
+    assert code in (0, None), f"broker exited with {code}:\n{b.log()[-4000:]}"
+
+
+@pytest.fixture
+def broker_factory(tmp_path):
+    """Start brokers with custom flags: broker_factory(extra_args=[...], data_dir=...)."""
+    started = []
+
+    def make(extra_args=(), data_dir=None, port=None):
+        b = BrokerProcess(data_dir or tmp_path / f"data{len(started)}", port, extra_args).start()
+        started.append(b)
+        return b
+
+    yield make
+    for b in started:
+        b.stop()
+
+
+def run(cmd, input=None, timeout=120, check=True):
+    """Runs a command, returns CompletedProcess with bytes stdout/stderr."""
+    p = subprocess.run(cmd, input=input, capture_output=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{cmd} exited {p.returncode}\nstderr: {p.stderr.decode(errors='replace')[-3000:]}")
+    return p
