@@ -1,0 +1,73 @@
+#include "kafka/client/consumer.h"
+
+#include "kafka/client/error.h"
+#include "kafka/client/topic_partition_list.h"
+
+namespace sluice::kafka::client {
+
+Config Consumer::with_defaults(Config config) {
+  config.set_default("enable.auto.commit", "false");
+  config.set_default("enable.auto.offset.store", "false");
+  config.set_default("enable.partition.eof", "true");
+  return config;
+}
+
+Consumer::Consumer(Config config)
+    : handle_(with_defaults(std::move(config)), Handle::Role::consumer) {
+  rd_kafka_poll_set_consumer(handle_.get());
+}
+
+Consumer::~Consumer() { close(); }
+
+void Consumer::close() {
+  if (closed_) return;
+  closed_ = true;
+  rd_kafka_consumer_close(handle_.get());
+}
+
+void Consumer::assign(const std::vector<PartitionStart>& starts) {
+  auto list = make_topic_partition_list(static_cast<int>(starts.size()));
+  for (const auto& s : starts) {
+    rd_kafka_topic_partition_list_add(list.get(), s.topic.c_str(), s.partition)->offset =
+        s.offset;
+  }
+  if (const auto err = rd_kafka_assign(handle_.get(), list.get())) {
+    throw ClientError(std::string("cannot assign partitions: ") + rd_kafka_err2str(err), err);
+  }
+}
+
+Message Consumer::poll(std::chrono::milliseconds timeout) {
+  return Message(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+}
+
+std::vector<int64_t> Consumer::offsets_for_times(const std::string& topic,
+                                                 const std::vector<int32_t>& partitions,
+                                                 int64_t timestamp_ms,
+                                                 std::chrono::milliseconds timeout) {
+  auto list = make_topic_partition_list(static_cast<int>(partitions.size()));
+  for (const auto p : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = timestamp_ms;
+  }
+  const auto err =
+      rd_kafka_offsets_for_times(handle_.get(), list.get(), static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    throw ClientError(handle_.unreachable_message(timeout), err);
+  }
+  if (err) {
+    throw ClientError(std::string("cannot look up offsets by timestamp: ") + rd_kafka_err2str(err),
+                      err);
+  }
+  std::vector<int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err) {
+      throw ClientError("cannot look up offsets by timestamp for " + topic + "[" +
+                            std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err),
+                        e.err);
+    }
+    out.push_back(e.offset);
+  }
+  return out;
+}
+
+}  // namespace sluice::kafka::client
