@@ -205,7 +205,7 @@ BatchValidation validate_batches(std::span<const uint8_t> records, const Validat
     int32_t length = load_be<int32_t>(p + bl::kBatchLength);
     if (left > bl::kMagic) {
       int8_t magic = int8_t(p[bl::kMagic]);
-      if (magic == 0 || magic == 1)
+      if ((magic == 0 || magic == 1) && index == 0)
         return reject(ErrorCode::kUnsupportedForMessageFormat, index, pos,
                       "magic v" + std::to_string(magic) + " message set among v2 batches");
       if (magic != 2)
@@ -216,14 +216,15 @@ BatchValidation validate_batches(std::span<const uint8_t> records, const Validat
       return reject(ErrorCode::kCorruptMessage, index, pos,
                     "batch length " + std::to_string(length) + " below the minimum 49");
     size_t total = bl::kLogOverhead + size_t(length);
-    if (total > opts.max_batch_bytes)
-      return reject(ErrorCode::kMessageTooLarge, index, pos,
-                    "batch of " + std::to_string(total) + " bytes exceeds the limit of " +
-                        std::to_string(opts.max_batch_bytes));
+    // Truncation first: a garbage length is corruption, not a batch too large.
     if (total > left)
       return reject(ErrorCode::kCorruptMessage, index, pos,
                     "truncated: batch of " + std::to_string(total) + " bytes, " +
                         std::to_string(left) + " present");
+    if (total > opts.max_batch_bytes)
+      return reject(ErrorCode::kMessageTooLarge, index, pos,
+                    "batch of " + std::to_string(total) + " bytes exceeds the limit of " +
+                        std::to_string(opts.max_batch_bytes));
     BatchInfo info = BatchInfo::read(p);
     if (auto r = check_batch(p, info, opts)) return reject(r->error, index, pos, r->reason);
 
