@@ -45,7 +45,7 @@ struct ConsumeOptions {
 };
 
 // True if `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
-// U+10FFFF), i.e. if nlohmann::json can write it as a string.
+// U+10FFFF), i.e. if nlohmann::ordered_json can write it as a string.
 bool is_utf8(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();
@@ -103,7 +103,7 @@ std::string base64(std::string_view in) {
 // Sets obj[field] to the bytes: a JSON string when they are UTF-8, null when absent, and
 // otherwise their base64 with obj[field + "_encoding"] = "base64", so the output is always
 // valid JSON and the bytes can always be recovered exactly.
-void put_bytes(nlohmann::json& obj, const std::string& field, std::optional<std::string_view> b) {
+void put_bytes(nlohmann::ordered_json& obj, const std::string& field, std::optional<std::string_view> b) {
   if (!b) {
     obj[field] = nullptr;
   } else if (is_utf8(*b)) {
@@ -115,16 +115,16 @@ void put_bytes(nlohmann::json& obj, const std::string& field, std::optional<std:
 }
 
 std::string to_json(const Message& m) {
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["topic"] = m.topic();
   j["partition"] = m.partition();
   j["offset"] = m.offset();
   j["timestamp"] = m.timestamp();
   j["timestamp_type"] = m.timestamp_type();
   put_bytes(j, "key", m.key());
-  auto headers = nlohmann::json::array();
+  auto headers = nlohmann::ordered_json::array();
   for (const auto& h : m.headers()) {
-    nlohmann::json hj;
+    nlohmann::ordered_json hj;
     put_bytes(hj, "key", h.key);
     put_bytes(hj, "value", h.value);
     headers.push_back(std::move(hj));

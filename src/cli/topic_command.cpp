@@ -131,7 +131,14 @@ void describe_one(AdminClient& admin, const TopicOptions& o, const std::string& 
   const size_t rf = t->partitions.empty() ? 0 : t->partitions.front().replicas.size();
   std::printf("Topic: %s\tPartitionCount: %zu\tReplicationFactor: %zu\n", name.c_str(),
               t->partitions.size(), rf);
-  const auto configs = admin.describe_topic_configs(name);
+  kafka::client::TopicConfigs configs;
+  try {
+    configs = admin.describe_topic_configs(name);
+  } catch (const kafka::client::ClientError& e) {  // e.g. a broker without DescribeConfigs
+    configs.error = {e.code(), e.code() == RD_KAFKA_RESP_ERR__TIMED_OUT
+                                   ? "the broker did not answer DescribeConfigs"
+                                   : e.what()};
+  }
   if (configs.error) {
     std::printf("\tConfigs: (unavailable: %s)\n", configs.error.describe().c_str());
   } else {

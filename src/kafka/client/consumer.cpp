@@ -9,6 +9,9 @@ Config Consumer::with_defaults(Config config) {
   config.set_default("enable.auto.commit", "false");
   config.set_default("enable.auto.offset.store", "false");
   config.set_default("enable.partition.eof", "true");
+  // librdkafka 2.0 refuses assign() without a group id ("Unknown group"). The group is
+  // never joined and nothing is committed under it.
+  config.set_default("group.id", "sluice-console");
   return config;
 }
 

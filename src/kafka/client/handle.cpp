@@ -28,8 +28,19 @@ void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   state->remember(reason);
 }
 
-void on_log(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+// Runs on librdkafka's threads. Errors and warnings (level <= 4, e.g. "Connect to ... failed:
+// Connection refused") are remembered: error_cb would only report them from rd_kafka_poll.
+void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   spdlog::debug("librdkafka {} {}: {}", level, fac, buf);
+  if (level <= 4 && rk != nullptr) {
+    std::string_view text = buf;
+    if (text.starts_with("[thrd:")) {  // drop librdkafka's thread tag
+      if (const auto end = text.find("]: "); end != std::string_view::npos) text.remove_prefix(end + 3);
+    }
+    if (auto* state = static_cast<Handle::State*>(rd_kafka_opaque(rk))) {
+      state->remember(std::string(text));
+    }
+  }
 }
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
