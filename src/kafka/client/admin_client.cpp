@@ -35,11 +35,13 @@ std::vector<TopicOutcome> topic_outcomes(const rd_kafka_topic_result_t* const* r
 
 // One in-flight admin request: its options (timeouts) and the queue its result arrives on.
 struct AdminClient::Request {
+  std::string name;  // for messages: "CreateTopics"
   Options options;
   Queue queue;
 
-  Request(AdminClient& admin, rd_kafka_admin_op_t op)
-      : options(rd_kafka_AdminOptions_new(admin.handle_.get(), op)),
+  Request(AdminClient& admin, rd_kafka_admin_op_t op, std::string request_name)
+      : name(std::move(request_name)),
+        options(rd_kafka_AdminOptions_new(admin.handle_.get(), op)),
         queue(rd_kafka_queue_new(admin.handle_.get())) {
     char errstr[256];
     const int ms = static_cast<int>(admin.timeout_.count());
@@ -53,11 +55,11 @@ struct AdminClient::Request {
   // Waits for the result event; throws ClientError when the request as a whole failed.
   Event wait(AdminClient& admin) {
     Event ev(rd_kafka_queue_poll(queue.get(), static_cast<int>(admin.timeout_.count()) + 5000));
-    if (!ev) throw ClientError(admin.handle_.unreachable_message(admin.timeout_),
+    if (!ev) throw ClientError(admin.handle_.timeout_message(name, admin.timeout_),
                                RD_KAFKA_RESP_ERR__TIMED_OUT);
     const auto err = rd_kafka_event_error(ev.get());
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
-      throw ClientError(admin.handle_.unreachable_message(admin.timeout_), err);
+      throw ClientError(admin.handle_.timeout_message(name, admin.timeout_), err);
     }
     if (err) {
       const char* s = rd_kafka_event_error_string(ev.get());
@@ -91,7 +93,7 @@ std::vector<TopicOutcome> AdminClient::create_topics(const std::vector<NewTopic>
       }
     }
   }
-  Request req(*this, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  Request req(*this, RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics");
   rd_kafka_CreateTopics(handle_.get(), raw.data(), raw.size(), req.options.get(), req.queue.get());
   free_all();
   auto ev = req.wait(*this);
@@ -104,7 +106,7 @@ std::vector<TopicOutcome> AdminClient::create_topics(const std::vector<NewTopic>
 std::vector<TopicOutcome> AdminClient::delete_topics(const std::vector<std::string>& topics) {
   std::vector<rd_kafka_DeleteTopic_t*> raw;
   for (const auto& t : topics) raw.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  Request req(*this, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+  Request req(*this, RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics");
   rd_kafka_DeleteTopics(handle_.get(), raw.data(), raw.size(), req.options.get(), req.queue.get());
   rd_kafka_DeleteTopic_destroy_array(raw.data(), raw.size());
   auto ev = req.wait(*this);
@@ -119,7 +121,7 @@ TopicOutcome AdminClient::create_partitions(const std::string& topic, int32_t to
   auto* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), errstr,
                                         sizeof errstr);
   if (np == nullptr) throw ClientError(std::string("invalid partition count: ") + errstr);
-  Request req(*this, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+  Request req(*this, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions");
   rd_kafka_CreatePartitions(handle_.get(), &np, 1, req.options.get(), req.queue.get());
   rd_kafka_NewPartitions_destroy(np);
   auto ev = req.wait(*this);
@@ -133,7 +135,7 @@ TopicOutcome AdminClient::create_partitions(const std::string& topic, int32_t to
 
 TopicConfigs AdminClient::describe_topic_configs(const std::string& topic) {
   auto* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  Request req(*this, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  Request req(*this, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs");
   rd_kafka_DescribeConfigs(handle_.get(), &res, 1, req.options.get(), req.queue.get());
   rd_kafka_ConfigResource_destroy(res);
   auto ev = req.wait(*this);
@@ -176,7 +178,7 @@ Error AdminClient::replace_topic_configs(
       return Error{err, "invalid config " + k + "=" + v};
     }
   }
-  Request req(*this, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+  Request req(*this, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs");
   rd_kafka_AlterConfigs(handle_.get(), &res, 1, req.options.get(), req.queue.get());
   rd_kafka_ConfigResource_destroy(res);
   auto ev = req.wait(*this);

@@ -84,6 +84,14 @@ std::string Handle::unreachable_message(std::chrono::milliseconds timeout) const
   return text + "; is a broker running there? (set it with --bootstrap-servers)";
 }
 
+std::string Handle::timeout_message(const std::string& request,
+                                    std::chrono::milliseconds timeout) const {
+  if (!last_error().empty()) return unreachable_message(timeout);
+  return "Kafka at " + bootstrap_ + " did not answer the " + request + " request within " +
+         std::to_string(timeout.count() / 1000.0).substr(0, 4) +
+         "s (does this broker support it?)";
+}
+
 ClusterMetadata Handle::metadata(const std::string& topic, std::chrono::milliseconds timeout) {
   rd_kafka_topic_t* rkt = nullptr;
   if (!topic.empty()) rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);

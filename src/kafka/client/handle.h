@@ -49,6 +49,9 @@ class Handle {
   std::string last_error() const;
   // A sentence for "nothing answered": servers, timeout, last_error().
   std::string unreachable_message(std::chrono::milliseconds timeout) const;
+  // A sentence for a request that timed out: unreachable_message() when librdkafka
+  // reported connection errors, otherwise that the cluster did not answer `request`.
+  std::string timeout_message(const std::string& request, std::chrono::milliseconds timeout) const;
 
   struct State;  // callback state; public so that the C callbacks can reach it
 
