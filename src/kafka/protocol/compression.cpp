@@ -31,7 +31,9 @@ class BoundedOutput {
   /// Makes room for the codec's next write; returns where and how much.
   std::pair<char*, size_t> reserve() {
     check();
-    size_t room = std::min(kChunk, max_ + 1 - used_);
+    // Room for up to one byte past the limit (max_ may be SIZE_MAX: no overflow here).
+    size_t left = max_ - used_;
+    size_t room = left >= kChunk ? kChunk : left + 1;
     if (buf_.size() < used_ + room) buf_.resize(std::max(used_ + room, buf_.size() * 2));
     return {buf_.data() + used_, room};
   }

@@ -63,6 +63,12 @@ TEST_P(CodecTest, DecompressionBombLimitIsEnforced) {
   EXPECT_THROW(decompress(c, z, 0), DecodeError);
 }
 
+TEST_P(CodecTest, UnlimitedOutputMeansSizeMax) {
+  Compression c = GetParam();
+  std::string in = repetitive(200000);
+  EXPECT_EQ(decompress(c, compress(c, in), SIZE_MAX), in);
+}
+
 TEST_P(CodecTest, TruncatedFramesAreRejected) {
   Compression c = GetParam();
   if (c == Compression::kNone) GTEST_SKIP();
