@@ -1,0 +1,365 @@
+#include "log/partition_log.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <system_error>
+
+#include "common/batch_header.h"
+#include "log/batch_scanner.h"
+
+namespace sluice::log {
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
+                                                suffix.data(), suffix.size()) == 0;
+}
+
+}  // namespace
+
+PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config)
+    : dir_(std::move(dir)), config_(std::move(config)) {}
+
+PartitionLog::~PartitionLog() {
+  if (closed_) return;
+  Status s = close();
+  if (!s.ok()) spdlog::error("closing the log in {}: {}", dir_.string(), s.message);
+}
+
+PartitionLog::OpenResult PartitionLog::open(const std::filesystem::path& dir, LogConfig config) {
+  std::unique_ptr<PartitionLog> log(new PartitionLog(dir, std::move(config)));
+  Status status = log->load();
+  if (!status.ok()) return {std::move(status), nullptr};
+  return {Status::success(), std::move(log)};
+}
+
+Status PartitionLog::load() {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return io_error("cannot create log directory", dir_, ec.value());
+
+  std::set<int64_t> bases;
+  std::vector<std::filesystem::path> index_files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file()) continue;
+    if (ends_with(name, ".tmp")) {  // an interrupted atomic index write
+      std::filesystem::remove(entry.path(), ec);
+      continue;
+    }
+    const std::string stem = entry.path().stem().string();
+    const std::string ext = entry.path().extension().string();
+    auto base = Segment::parse_file_stem(stem);
+    if (!base) continue;
+    if (ext == Segment::kLogSuffix) bases.insert(*base);
+    else if (ext == Segment::kIndexSuffix || ext == Segment::kTimeIndexSuffix)
+      index_files.push_back(entry.path());
+  }
+  if (ec) return io_error("cannot list log directory", dir_, ec.value());
+  for (const auto& index : index_files) {  // indexes whose segment is gone
+    auto base = Segment::parse_file_stem(index.stem().string());
+    if (!bases.count(*base)) {
+      spdlog::info("removing orphan index file {}", index.string());
+      std::filesystem::remove(index, ec);
+    }
+  }
+
+  const int32_t interval = config_.index_interval_bytes;
+  Status status;
+  if (bases.empty()) {
+    auto first = Segment::create(dir_, 0, interval, status);
+    if (!first) return status;
+    segments_.emplace(0, std::move(first));
+    if (status = sync_dir(dir_); !status.ok()) return status;
+  } else {
+    for (auto it = bases.begin(); it != bases.end(); ++it) {
+      auto next = std::next(it);
+      std::unique_ptr<Segment> segment =
+          next == bases.end() ? Segment::recover_active(dir_, *it, interval, status)
+                              : Segment::open_sealed(dir_, *it, *next, interval, status);
+      if (!segment) return status;
+      segments_.emplace(*it, std::move(segment));
+    }
+  }
+  for (const auto& [base, segment] : segments_) size_bytes_ += segment->size();
+  spdlog::debug("opened log {}: offsets [{}, {}), {} segment(s), {} bytes", dir_.string(),
+                log_start_offset(), log_end_offset(), segments_.size(), size_bytes_);
+  return Status::success();
+}
+
+Status PartitionLog::closed_error() const {
+  return Status::error(Errc::kStorageError, "the log in " + dir_.string() + " is closed");
+}
+
+int64_t PartitionLog::log_start_offset() const {
+  return segments_.empty() ? 0 : segments_.begin()->first;
+}
+
+int64_t PartitionLog::log_end_offset() const {
+  return segments_.empty() ? 0 : active().next_offset();
+}
+
+uint64_t PartitionLog::size_bytes() const { return size_bytes_; }
+
+Status PartitionLog::roll(int64_t now_ms) {
+  Status status = active().seal();
+  if (!status.ok()) return status;
+  const int64_t base = log_end_offset();
+  auto segment = Segment::create(dir_, base, config_.index_interval_bytes, status);
+  if (!segment) return status;
+  segments_.emplace(base, std::move(segment));
+  active_since_ms_ = -1;
+  unflushed_since_ms_ = -1;  // seal() synced the previous segment
+  status = sync_dir(dir_);
+  if (!status.ok()) spdlog::warn("{} (the new segment may vanish on power loss)", status.message);
+  spdlog::debug("log {}: rolled a new segment at offset {}", dir_.string(), base);
+  return Status::success();
+}
+
+AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
+  if (closed_) return {closed_error()};
+  if (batches.empty()) return {Status::error(Errc::kCorruptBatch, "no record batch to append")};
+  if (batches.size() > uint64_t(kInt32Max))
+    return {Status::error(Errc::kMessageTooLarge,
+                          std::to_string(batches.size()) + " bytes in one append exceed 2 GiB")};
+
+  // Frame the batches and check what offset assignment and the indexes rely on.
+  std::vector<BatchInfo> infos;
+  int64_t records = 0;
+  for (size_t pos = 0; pos < batches.size();) {
+    std::string why = check_batch_header(batches.data() + pos, batches.size() - pos);
+    if (!why.empty())
+      return {Status::error(Errc::kCorruptBatch,
+                            "record batch at byte " + std::to_string(pos) + ": " + why)};
+    BatchHeaderView h(batches.data() + pos);
+    if (int64_t(h.total_size()) > int64_t(config_.max_message_bytes))
+      return {Status::error(Errc::kMessageTooLarge,
+                            "record batch of " + std::to_string(h.total_size()) +
+                                " bytes exceeds max.message.bytes (" +
+                                std::to_string(config_.max_message_bytes) + ")")};
+    infos.push_back(batch_info(batches.data() + pos, pos));
+    records += int64_t(h.last_offset_delta()) + 1;
+    pos += h.total_size();
+  }
+
+  Segment* segment = &active();
+  const bool too_big = segment->size() + batches.size() > uint64_t(config_.segment_bytes) ||
+                       segment->size() + batches.size() > uint64_t(kInt32Max);
+  const bool too_old = active_since_ms_ >= 0 && now_ms - active_since_ms_ >= config_.segment_ms;
+  const bool offsets_overflow = log_end_offset() + records - 1 - segment->base_offset() > kInt32Max;
+  if (!segment->empty() && (too_big || too_old || offsets_overflow)) {
+    if (Status s = roll(now_ms); !s.ok()) return {std::move(s)};
+    segment = &active();
+  }
+
+  int64_t next = log_end_offset();
+  const int64_t first = next;
+  for (auto& info : infos) {
+    BatchHeaderView h(batches.data() + info.position);
+    h.set_base_offset(next);
+    h.set_partition_leader_epoch(0);
+    info.last_offset = next + (info.last_offset - info.base_offset);
+    info.base_offset = next;
+    next = info.last_offset + 1;
+  }
+
+  const bool sync = config_.flush.kind == FlushPolicy::kEveryBatch;
+  if (Status s = segment->append(batches, infos, sync); !s.ok()) {
+    spdlog::error("append to {} failed: {}", dir_.string(), s.message);
+    return {std::move(s)};
+  }
+  size_bytes_ += batches.size();
+  if (active_since_ms_ < 0) active_since_ms_ = now_ms;
+  if (!sync && unflushed_since_ms_ < 0) unflushed_since_ms_ = now_ms;
+  return {Status::success(), first, next - 1, now_ms};
+}
+
+ReadResult PartitionLog::read(int64_t offset, uint32_t max_bytes,
+                              int64_t upper_bound_offset) const {
+  ReadResult result;
+  if (closed_) {
+    result.status = closed_error();
+    return result;
+  }
+  const int64_t start = log_start_offset(), end = log_end_offset();
+  if (offset < start || offset > end) {
+    result.status = Status::error(
+        Errc::kOffsetOutOfRange, "offset " + std::to_string(offset) + " is outside the log " +
+                                     dir_.filename().string() + "'s range [" +
+                                     std::to_string(start) + ", " + std::to_string(end) + "]");
+    return result;
+  }
+  const int64_t upper = std::min(upper_bound_offset, end);
+  if (offset >= upper) return result;
+
+  uint64_t budget = max_bytes;
+  bool done = false;
+  int64_t want = offset;
+  for (auto it = std::prev(segments_.upper_bound(offset)); it != segments_.end() && !done; ++it) {
+    const Segment& segment = *it->second;
+    Segment::HeaderCursor cursor(segment, segment.scan_start_for_offset(want));
+    uint64_t range_start = 0, range_length = 0;
+    Status status;
+    while (auto batch = cursor.next(status)) {
+      if (batch->last_offset < want) continue;
+      if (batch->last_offset >= upper ||
+          (result.bytes + range_length > 0 && batch->size > budget)) {
+        done = true;
+        break;
+      }
+      if (range_length == 0) range_start = batch->position;
+      range_length += batch->size;
+      budget -= std::min<uint64_t>(budget, batch->size);
+      if (budget == 0) {
+        done = true;
+        break;
+      }
+    }
+    if (!status.ok()) {
+      spdlog::error("read of {} at offset {} failed: {}", dir_.string(), offset, status.message);
+      if (result.ranges.empty() && range_length == 0) {
+        result.status = std::move(status);
+        return result;
+      }
+      done = true;  // serve what was read before the bad bytes
+    }
+    if (range_length > 0) {
+      result.ranges.push_back(segment.range(range_start, uint32_t(range_length)));
+      result.bytes += range_length;
+    }
+    want = segment.next_offset();
+  }
+  return result;
+}
+
+TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts) const {
+  TimestampLookup found;
+  if (closed_) {
+    found.status = closed_error();
+    return found;
+  }
+  for (const auto& [base, segment] : segments_) {
+    if (segment->max_timestamp() < ts) continue;
+    Segment::HeaderCursor cursor(*segment, segment->scan_start_for_timestamp(ts));
+    while (auto batch = cursor.next(found.status)) {
+      if (batch->max_timestamp >= ts) {
+        found.offset = batch->base_offset;
+        found.timestamp = batch->max_timestamp;
+        return found;
+      }
+    }
+    if (!found.status.ok()) {
+      spdlog::error("timestamp lookup in {} failed: {}", dir_.string(), found.status.message);
+      return found;
+    }
+  }
+  return found;
+}
+
+Status PartitionLog::delete_oldest_segment(const char* reason) {
+  auto it = segments_.begin();
+  Segment& segment = *it->second;
+  if (Status s = segment.remove_files(); !s.ok()) return s;
+  spdlog::info("log {}: deleted segment {} (offsets [{}, {}), {} bytes) by {}", dir_.string(),
+               segment.log_path().filename().string(), segment.base_offset(),
+               std::next(it)->first, segment.size(), reason);
+  size_bytes_ -= segment.size();
+  segments_.erase(it);
+  return Status::success();
+}
+
+RetentionResult PartitionLog::apply_retention(int64_t now_ms) {
+  RetentionResult result;
+  if (closed_) {
+    result.status = closed_error();
+    return result;
+  }
+  if (!config_.deletes_by_retention()) return result;
+  auto remove_oldest = [&](const char* reason) {
+    uint64_t bytes = segments_.begin()->second->size();
+    result.status = delete_oldest_segment(reason);
+    if (!result.status.ok()) return false;
+    ++result.segments_deleted;
+    result.bytes_deleted += bytes;
+    return true;
+  };
+
+  if (config_.retention_ms >= 0) {
+    for (;;) {
+      Segment& oldest = *segments_.begin()->second;
+      const bool is_active = segments_.size() == 1;
+      if (oldest.empty()) {
+        if (is_active || !remove_oldest("retention.ms (empty segment)")) break;
+        continue;
+      }
+      const int64_t ts = oldest.retention_timestamp();
+      if (ts < 0 || now_ms - ts <= config_.retention_ms) break;
+      if (is_active) {  // Kafka rolls an expired active segment so that it can go
+        result.status = roll(now_ms);
+        if (!result.status.ok()) break;
+      }
+      if (!remove_oldest("retention.ms")) break;
+    }
+  }
+  if (config_.retention_bytes >= 0 && result.status.ok()) {
+    while (segments_.size() > 1) {
+      const uint64_t oldest = segments_.begin()->second->size();
+      if (size_bytes_ - oldest < uint64_t(config_.retention_bytes)) break;
+      if (!remove_oldest("retention.bytes")) break;
+    }
+  }
+  if (!result.status.ok())
+    spdlog::error("retention of {} stopped: {}", dir_.string(), result.status.message);
+  if (result.segments_deleted > 0) {
+    if (Status s = sync_dir(dir_); !s.ok()) spdlog::warn("{}", s.message);
+  }
+  return result;
+}
+
+Status PartitionLog::flush() {
+  if (closed_) return closed_error();
+  if (unflushed_since_ms_ < 0) return Status::success();
+  Status s = active().flush();
+  if (s.ok()) unflushed_since_ms_ = -1;
+  else spdlog::error("flush of {} failed: {}", dir_.string(), s.message);
+  return s;
+}
+
+Status PartitionLog::flush_if_due(int64_t now_ms) {
+  if (closed_ || unflushed_since_ms_ < 0) return Status::success();
+  if (now_ms - unflushed_since_ms_ < config_.flush.interval.count()) return Status::success();
+  return flush();
+}
+
+Status PartitionLog::set_config(LogConfig config) {
+  if (closed_) return closed_error();
+  config_ = std::move(config);
+  if (config_.flush.kind == FlushPolicy::kEveryBatch) return flush();
+  return Status::success();
+}
+
+Status PartitionLog::close() {
+  if (closed_) return Status::success();
+  Status s = flush();
+  closed_ = true;
+  return s;
+}
+
+Status PartitionLog::delete_log() {
+  Status s = close();
+  if (!s.ok()) spdlog::warn("deleting {} without a final flush: {}", dir_.string(), s.message);
+  segments_.clear();
+  size_bytes_ = 0;
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+  if (ec) return io_error("cannot remove log directory", dir_, ec.value());
+  return Status::success();
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,141 @@
+// The persistent log of one partition: a directory of segments (see Segment) holding the
+// partition's record batches in offset order, as produced. Assigns offsets on append,
+// serves whole batches as file ranges for sendfile, finds offsets by timestamp, deletes
+// old segments by retention, and recovers a torn tail when opened after a crash.
+//
+// Not thread-safe: the broker calls every method from its one request thread. FileRanges
+// returned by read() own their descriptor and stay valid after retention or delete_log()
+// removed the files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/file_range.h"
+#include "log/log_config.h"
+#include "log/segment.h"
+#include "log/status.h"
+
+namespace sluice::log {
+
+struct AppendResult {
+  Status status;
+  int64_t base_offset = -1;         // offset assigned to the first record
+  int64_t last_offset = -1;         // offset assigned to the last record
+  int64_t log_append_time_ms = -1;  // the `now_ms` of the append (Kafka's LogAppendTime)
+
+  bool ok() const { return status.ok(); }
+  const std::string& message() const { return status.message; }
+};
+
+struct ReadResult {
+  Status status;
+  /// Whole batches, in offset order; one range per segment touched. Empty when the read
+  /// starts at the upper bound (nothing new yet).
+  std::vector<FileRange> ranges;
+  uint64_t bytes = 0;  // sum of the ranges' lengths
+
+  bool ok() const { return status.ok(); }
+};
+
+struct TimestampLookup {
+  int64_t offset = -1;     // -1: no batch has a timestamp >= the one asked for
+  int64_t timestamp = -1;  // the max timestamp of the batch found
+  Status status;           // a read error or corrupt header met on the way
+};
+
+struct RetentionResult {
+  int segments_deleted = 0;
+  uint64_t bytes_deleted = 0;
+  Status status;  // a failed delete stops retention and is reported here (and logged)
+};
+
+class PartitionLog {
+ public:
+  struct OpenResult {
+    Status status;
+    std::unique_ptr<PartitionLog> log;
+    bool ok() const { return status.ok(); }
+    const std::string& message() const { return status.message; }
+  };
+
+  /// Opens the log in `dir`, creating the directory and a first segment if needed.
+  /// Recovers the last segment (torn tail truncated, logged) and rebuilds missing or
+  /// corrupt index files. Fails with kStorageError on I/O errors.
+  static OpenResult open(const std::filesystem::path& dir, LogConfig config);
+
+  ~PartitionLog();
+  PartitionLog(const PartitionLog&) = delete;
+  PartitionLog& operator=(const PartitionLog&) = delete;
+
+  /// Appends `batches`: one or more complete v2 record batches whose CRC the caller has
+  /// checked. Assigns offsets from log_end_offset() by patching each batch's base offset
+  /// in place, and stamps partition leader epoch 0 (the single broker's epoch); both
+  /// fields are outside the CRC. Rolls to a new segment first when the active one would exceed
+  /// segment.bytes or is older than segment.ms. With FlushPolicy::kEveryBatch the data is
+  /// fsynced before this returns. Errors: kCorruptBatch (malformed framing),
+  /// kMessageTooLarge (a batch over max.message.bytes), kStorageError (write or fsync
+  /// failed: the file is truncated back, nothing becomes visible, offsets are not used).
+  AppendResult append(std::span<uint8_t> batches, int64_t now_ms);
+
+  /// The whole batches from the one containing `offset`, in order, while their total stays
+  /// within `max_bytes` (but always at least one batch, however large: KIP-74), and only
+  /// batches that end before `upper_bound_offset` (exclusive; the high watermark or last
+  /// stable offset). kOffsetOutOfRange when `offset` is outside [start, end].
+  ReadResult read(int64_t offset, uint32_t max_bytes, int64_t upper_bound_offset) const;
+
+  /// The base offset and max timestamp of the first batch whose max timestamp is >= `ts`
+  /// (we read batch headers only, so the offset is that of the batch, which may hold a few
+  /// earlier-stamped records before the first one >= ts). {-1, -1} when there is none.
+  TimestampLookup offset_for_timestamp(int64_t ts) const;
+
+  /// Deletes the oldest segments while they are older than retention.ms (by their largest
+  /// timestamp; an expired active segment is rolled first, as Kafka does) or while the log
+  /// without them still holds at least retention.bytes. Only with cleanup.policy "delete".
+  /// Advances log_start_offset().
+  RetentionResult apply_retention(int64_t now_ms);
+
+  /// fsyncs unflushed appends (FlushPolicy::kInterval).
+  Status flush();
+  /// flush() if the oldest unflushed append is at least the flush interval old.
+  Status flush_if_due(int64_t now_ms);
+
+  int64_t log_start_offset() const;
+  /// The next offset append() assigns.
+  int64_t log_end_offset() const;
+  uint64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  const LogConfig& config() const { return config_; }
+  /// Takes effect from the next append/retention; switching to kEveryBatch flushes now.
+  Status set_config(LogConfig config);
+
+  /// fsyncs pending appends and stops the log: further appends, reads and retention fail
+  /// with kStorageError. FileRanges already handed out stay valid.
+  Status close();
+  /// Closes the log and removes its directory.
+  Status delete_log();
+
+ private:
+  PartitionLog(std::filesystem::path dir, LogConfig config);
+  Status load();
+  Status roll(int64_t now_ms);
+  Segment& active() const { return *segments_.rbegin()->second; }
+  Status delete_oldest_segment(const char* reason);
+  Status closed_error() const;
+
+  std::filesystem::path dir_;
+  LogConfig config_;
+  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last is active
+  uint64_t size_bytes_ = 0;
+  int64_t active_since_ms_ = -1;    // first append into the active segment since open/roll
+  int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced
+  bool closed_ = false;
+};
+
+}  // namespace sluice::log
