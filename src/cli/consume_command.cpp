@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "kafka/client/config.h"
+#include "kafka/client/console_log.h"
 #include "kafka/client/consumer.h"
 #include "kafka/client/progress_meter.h"
 #include "kafka/client/stop_signal.h"
@@ -235,6 +236,7 @@ std::vector<PartitionPlan> plan_partitions(kafka::client::Consumer& consumer,
 }
 
 void run_consume(const ConsumeOptions& o) {
+  kafka::client::log_to_stderr();
   if (int(o.from_beginning) + int(o.offset.has_value()) + int(o.timestamp.has_value()) > 1) {
     throw CLI::ValidationError("consume",
                                "give only one of --from-beginning, --offset, --timestamp");

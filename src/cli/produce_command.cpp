@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "kafka/client/config.h"
+#include "kafka/client/console_log.h"
 #include "kafka/client/producer.h"
 #include "kafka/client/progress_meter.h"
 #include "kafka/client/stop_signal.h"
@@ -120,6 +121,7 @@ void check_topic(kafka::client::Producer& producer, const ProduceOptions& o) {
 }
 
 void run_produce(const ProduceOptions& o) {
+  kafka::client::log_to_stderr();
   std::vector<kafka::client::Header> headers;
   for (const auto& h : o.headers) {
     auto [k, v] = kafka::client::parse_assignment(h);

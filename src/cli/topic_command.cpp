@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "kafka/client/admin_client.h"
 #include "kafka/client/config.h"
+#include "kafka/client/console_log.h"
 
 namespace sluice::cli {
 
@@ -70,6 +71,7 @@ void fail_if_any(const std::vector<std::string>& failures) {
 }
 
 AdminClient connect(const TopicOptions& o) {
+  kafka::client::log_to_stderr();
   return AdminClient(o.connection.make_config(), o.connection.timeout());
 }
 
