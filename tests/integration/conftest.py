@@ -104,3 +104,40 @@ def run(cmd, input=None, timeout=120, check=True):
     if check and p.returncode != 0:
         raise AssertionError(f"{cmd} exited {p.returncode}\nstderr: {p.stderr.decode(errors='replace')[-3000:]}")
     return p
+
+
+# --- helpers for the client-interop tests (test_kcat.py, test_durability.py, ...) ---
+
+KCAT = os.environ.get("KCAT", "kcat")
+
+
+def kcat(bootstrap, *args, input=None, timeout=180, check=True):
+    """Runs `kcat -b bootstrap args...`; returns CompletedProcess (bytes)."""
+    return run([KCAT, "-b", bootstrap, *args], input=input, timeout=timeout, check=check)
+
+
+# Output format for kcat -C that can be parsed back to exact bytes whatever the key and value
+# hold: "<partition> <offset> <keylen> <valuelen> <timestamp>|<key><value>|<headers>\n".
+KCAT_EXACT_FORMAT = "%p %o %K %S %T|%k%s|%h\\n"
+
+
+def parse_kcat_exact(out):
+    """Records printed with KCAT_EXACT_FORMAT, as dicts: partition, offset, key, value
+    (bytes or None for null), timestamp, headers (the raw `n=v,n=v` bytes)."""
+    records = []
+    pos = 0
+    while pos < len(out):
+        bar = out.index(b"|", pos)
+        p, o, klen, vlen, ts = (int(x) for x in out[pos:bar].split(b" "))
+        pos = bar + 1
+        key = None if klen < 0 else out[pos:pos + klen]
+        pos += max(klen, 0)
+        value = None if vlen < 0 else out[pos:pos + vlen]
+        pos += max(vlen, 0)
+        assert out[pos:pos + 1] == b"|", f"kcat output out of step at byte {pos}"
+        end = out.index(b"\n", pos + 1)
+        headers = out[pos + 1:end]
+        pos = end + 1
+        records.append(dict(partition=p, offset=o, key=key, value=value, timestamp=ts,
+                            headers=headers))
+    return records
