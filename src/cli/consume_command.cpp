@@ -241,7 +241,9 @@ void run_consume(const ConsumeOptions& o) {
     throw CLI::ValidationError("consume",
                                "give only one of --from-beginning, --offset, --timestamp");
   }
-  kafka::client::Consumer consumer(o.connection.make_config());
+  auto config = o.connection.make_config();
+  config.set_default("fetch.wait.max.ms", "100");  // an empty partition's EOF comes sooner
+  kafka::client::Consumer consumer(std::move(config));
   StopSignal::install();
   auto plans = plan_partitions(consumer, o);
   std::map<int32_t, PartitionPlan*> by_id;
