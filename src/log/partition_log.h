@@ -103,6 +103,8 @@ class PartitionLog {
   Status flush();
   /// flush() if the oldest unflushed append is at least the flush interval old.
   Status flush_if_due(int64_t now_ms);
+  /// Some acknowledged appends are not fsynced yet.
+  bool flush_pending() const { return unflushed_since_ms_ >= 0; }
 
   int64_t log_start_offset() const;
   /// The next offset append() assigns.
