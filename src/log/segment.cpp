@@ -109,7 +109,8 @@ std::unique_ptr<Segment> Segment::recover_active(const std::filesystem::path& di
   std::string problem;
   if (status = s->rebuild(true, &problem); !status.ok()) return nullptr;
   if (s->size_ < uint64_t(file_bytes)) {
-    spdlog::warn("recovery of {}: dropped {} bytes after position {}, from the first invalid batch on ({})",
+    spdlog::warn("recovery of {}: dropped {} bytes after position {}, from the first "
+                 "invalid batch on ({})",
                  s->log_path().string(), uint64_t(file_bytes) - s->size_, s->size_, problem);
     if (status = truncate_file(*s->log_, s->size_); !status.ok()) return nullptr;
     if (status = sync_file(*s->log_); !status.ok()) return nullptr;
