@@ -76,6 +76,7 @@ class LineReader {
         eof_ = true;
         continue;
       }
+      pos_ = 0;
       end_ = static_cast<size_t>(n);
     }
   }

@@ -1,5 +1,6 @@
 """`sluice produce` and `sluice consume` round trips against a real broker."""
 import signal
+import subprocess
 import time
 
 import pytest
@@ -209,3 +210,18 @@ def test_unreachable_broker_fails_within_timeout(unused_port, command):
     assert time.time() - start < 10
     err = p.stderr.decode()
     assert "no answer from Kafka" in err and "Connection refused" in err, err
+
+
+def test_lines_arriving_one_read_at_a_time(sluice):
+    """Like typing at a terminal: every read ends exactly at a newline."""
+    topic = sluice.new_topic(1)
+    producer = sluice.popen("produce", topic, "-q", stdin=subprocess.PIPE)
+    lines = [b"short", b"a much longer line than the first one", b"x", b"", b"last"]
+    for line in lines:
+        producer.stdin.write(line + b"\n")
+        producer.stdin.flush()
+        time.sleep(0.1)
+    producer.stdin.close()
+    assert producer.wait(timeout=20) == 0, producer.stderr.read()
+    out = sluice("consume", topic, "--from-beginning", "-e", "-q").stdout
+    assert out == b"".join(line + b"\n" for line in lines)
