@@ -1,4 +1,5 @@
 """`sluice produce` and `sluice consume` round trips against a real broker."""
+import re
 import signal
 import subprocess
 import time
@@ -225,3 +226,18 @@ def test_lines_arriving_one_read_at_a_time(sluice):
     assert producer.wait(timeout=20) == 0, producer.stderr.read()
     out = sluice("consume", topic, "--from-beginning", "-e", "-q").stdout
     assert out == b"".join(line + b"\n" for line in lines)
+
+
+def test_produce_stops_on_sigint_after_delivering_what_it_read(sluice):
+    topic = sluice.new_topic(1)
+    producer = sluice.popen("produce", topic, "--rate", "100", stdin=subprocess.PIPE)
+    producer.stdin.write(b"".join(b"%d\n" % i for i in range(10_000)))
+    producer.stdin.flush()
+    time.sleep(1.0)
+    producer.send_signal(signal.SIGINT)
+    _, err = producer.communicate(timeout=20)
+    assert producer.returncode == 0, err
+    sent = int(re.search(rb"produced (\d+) records", err).group(1))
+    assert 50 <= sent < 10_000
+    out = sluice("consume", topic, "--from-beginning", "-e", "-q").stdout
+    assert out == b"".join(b"%d\n" % i for i in range(sent))
