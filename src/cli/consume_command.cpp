@@ -2,6 +2,14 @@
 // assign() (no consumer group), against any Kafka cluster. Starts at the end by default,
 // or --from-beginning / --offset / --timestamp; stops at --max records, at the end offsets
 // seen at start (--exit-at-end), or on Ctrl-C/SIGTERM. Progress goes to stderr.
+//
+// Output formats (a contract: tests and other programs read them), one record per line:
+//   value  the value's bytes as they are ("null" for a null value)
+//   kv     key, --key-separator (default tab), value ("null" for a null key or value)
+//   json   {"topic","partition","offset","timestamp" (ms, -1 if none),"timestamp_type"
+//          ("create"|"log_append"|"none"),"key","headers":[{"key","value"}...],"value"}
+//          key/value are JSON strings when their bytes are UTF-8, null when null, and
+//          otherwise base64 with a sibling "<field>_encoding":"base64" (also in headers).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
