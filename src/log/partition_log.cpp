@@ -10,6 +10,7 @@
 
 #include "common/batch_header.h"
 #include "log/batch_scanner.h"
+#include "log/record_timestamps.h"
 
 namespace sluice::log {
 namespace {
@@ -251,6 +252,14 @@ TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts) const {
       if (batch->max_timestamp >= ts) {
         found.offset = batch->base_offset;
         found.timestamp = batch->max_timestamp;
+        // Exact to the record when the records can be read without decompressing.
+        std::vector<uint8_t> bytes;
+        found.status = segment->read_bytes(batch->position, batch->size, bytes);
+        if (!found.status.ok()) break;
+        if (auto record = first_record_at_or_after(bytes, ts)) {
+          found.offset = record->offset;
+          found.timestamp = record->timestamp;
+        }
         return found;
       }
     }

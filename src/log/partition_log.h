@@ -88,9 +88,11 @@ class PartitionLog {
   /// stable offset). kOffsetOutOfRange when `offset` is outside [start, end].
   ReadResult read(int64_t offset, uint32_t max_bytes, int64_t upper_bound_offset) const;
 
-  /// The base offset and max timestamp of the first batch whose max timestamp is >= `ts`
-  /// (we read batch headers only, so the offset is that of the batch, which may hold a few
-  /// earlier-stamped records before the first one >= ts). {-1, -1} when there is none.
+  /// Kafka's ListOffsets by timestamp: the offset and timestamp of the first record whose
+  /// timestamp is >= `ts`, found in the first batch whose max timestamp is >= `ts`. For a
+  /// compressed batch (not decoded here) it is the batch's base offset and max timestamp,
+  /// so a consumer seeking there may see a few earlier-stamped records of that batch.
+  /// {-1, -1} when no record is that recent.
   TimestampLookup offset_for_timestamp(int64_t ts) const;
 
   /// Deletes the oldest segments while they are older than retention.ms (by their largest

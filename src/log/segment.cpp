@@ -292,6 +292,18 @@ std::optional<BatchInfo> Segment::HeaderCursor::next(Status& status) {
   return info;
 }
 
+Status Segment::read_bytes(uint64_t position, uint32_t length,
+                           std::vector<uint8_t>& out) const {
+  out.resize(length);
+  Status status;
+  ssize_t got = pread_full(*log_, out.data(), length, position, status);
+  if (got < 0) return status;
+  if (size_t(got) != length)
+    return Status::error(Errc::kStorageError, log_path().string() + " ends inside the batch at " +
+                                                  std::to_string(position));
+  return Status::success();
+}
+
 FileRange Segment::range(uint64_t position, uint32_t length) const {
   return FileRange{log_->fd(), position, length, std::shared_ptr<const void>(log_)};
 }

@@ -94,6 +94,10 @@ class Segment {
     size_t buf_len_ = 0;
   };
 
+  /// Reads `length` bytes at `position` into `out` (resized). kStorageError on a read
+  /// error or when the bytes are not all there.
+  Status read_bytes(uint64_t position, uint32_t length, std::vector<uint8_t>& out) const;
+
   /// A FileRange over [position, position + length) of the `.log` file.
   FileRange range(uint64_t position, uint32_t length) const;
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,48 @@ inline std::vector<uint8_t> make_batch(const BatchSpec& spec = {}) {
   store_be<int32_t>(p + kBaseSequence, -1);
   store_be<int32_t>(p + kRecordCount, spec.records);
   store_be<uint32_t>(p + kCrc, crc32c(p + kAttributes, b.size() - kAttributes));
+  return b;
+}
+
+inline void put_varint(std::vector<uint8_t>& out, int64_t v) {
+  uint64_t z = (uint64_t(v) << 1) ^ uint64_t(v >> 63);
+  while (z >= 0x80) {
+    out.push_back(uint8_t(z) | 0x80);
+    z >>= 7;
+  }
+  out.push_back(uint8_t(z));
+}
+
+/// A v2 batch of real (uncompressed) records: record i has timestamp
+/// base_timestamp + timestamp_deltas[i], offset delta i, no key, a 1-byte value.
+inline std::vector<uint8_t> make_batch_with_records(int64_t base_timestamp,
+                                                    const std::vector<int64_t>& timestamp_deltas,
+                                                    int16_t attributes = 0) {
+  using namespace batch_layout;
+  std::vector<uint8_t> records;
+  int64_t max_ts = -1;
+  for (size_t i = 0; i < timestamp_deltas.size(); ++i) {
+    std::vector<uint8_t> body;
+    body.push_back(0);  // attributes
+    put_varint(body, timestamp_deltas[i]);
+    put_varint(body, int64_t(i));
+    put_varint(body, -1);  // null key
+    put_varint(body, 1);
+    body.push_back(uint8_t('a' + i));
+    put_varint(body, 0);  // no headers
+    put_varint(records, int64_t(body.size()));
+    records.insert(records.end(), body.begin(), body.end());
+    max_ts = std::max(max_ts, base_timestamp + timestamp_deltas[i]);
+  }
+  BatchSpec spec;
+  spec.records = int32_t(timestamp_deltas.size());
+  spec.base_timestamp = base_timestamp;
+  spec.max_timestamp = max_ts;
+  spec.payload_bytes = records.size();
+  auto b = make_batch(spec);
+  std::copy(records.begin(), records.end(), b.begin() + kHeaderSize);
+  store_be<int16_t>(b.data() + kAttributes, attributes);
+  store_be<uint32_t>(b.data() + kCrc, crc32c(b.data() + kAttributes, b.size() - kAttributes));
   return b;
 }
 

@@ -253,6 +253,22 @@ TEST(PartitionLog, OffsetForTimestampFindsTheFirstBatchReachingIt) {
   }
 }
 
+TEST(PartitionLog, OffsetForTimestampIsExactToTheRecordInUncompressedBatches) {
+  TempDir tmp;
+  auto log = open_log(tmp.path() / "t-0");
+  ASSERT_TRUE(append(*log, {.records = 3, .max_timestamp = 900}).ok());  // 0..2
+  auto bytes = testing::make_batch_with_records(1000, {0, 10, 5, 40});    // 3..6
+  ASSERT_TRUE(log->append(bytes, 1).ok());
+  auto found = log->offset_for_timestamp(1006);
+  EXPECT_EQ(found.offset, 4);
+  EXPECT_EQ(found.timestamp, 1010);
+  EXPECT_TRUE(found.status.ok());
+  EXPECT_EQ(log->offset_for_timestamp(1011).offset, 6);
+  EXPECT_EQ(log->offset_for_timestamp(901).offset, 3);
+  EXPECT_EQ(log->offset_for_timestamp(800).offset, 0);  // fake records: the batch's base
+  EXPECT_EQ(log->offset_for_timestamp(1041).offset, -1);
+}
+
 TEST(PartitionLog, RejectsMalformedOrOversizedBatchesWithoutWriting) {
   TempDir tmp;
   LogConfig c;
