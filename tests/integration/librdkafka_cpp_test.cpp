@@ -248,7 +248,7 @@ TEST_F(LibrdkafkaCpp, ProduceAcksAllThenConsumeWithAssignFromTheBeginning) {
     auto conf = make_conf({{"bootstrap.servers", broker_->bootstrap()},
                            {"acks", "all"},
                            {"linger.ms", "5"},
-                           {"compression.codec", "lz4"},
+                           {"compression.codec", "zstd"},
                            {"message.timeout.ms", "60000"}});
     std::string err;
     conf->set("dr_cb", &dr, err);
