@@ -76,7 +76,8 @@ Status LogStore::load() {
 
   for (const auto& entry : std::filesystem::directory_iterator(topics_dir(), ec)) {
     const std::string file = entry.path().filename().string();
-    if (!entry.is_regular_file() || !ends_with(file, kTopicFileSuffix)) continue;
+    std::error_code type_ec;
+    if (!entry.is_regular_file(type_ec) || !ends_with(file, kTopicFileSuffix)) continue;
     const std::string name = file.substr(0, file.size() - std::string_view(kTopicFileSuffix).size());
     if (Status s = validate_topic_name(name); !s.ok()) {
       spdlog::warn("ignoring {}: {}", entry.path().string(), s.message);
@@ -116,7 +117,8 @@ Status LogStore::load() {
 void LogStore::remove_orphan_partition_dirs() {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir_, ec)) {
-    if (!entry.is_directory()) continue;
+    std::error_code type_ec;
+    if (!entry.is_directory(type_ec)) continue;
     auto parsed = parse_partition_dir(entry.path().filename().string());
     if (!parsed) continue;
     const Topic* topic = find(parsed->first);

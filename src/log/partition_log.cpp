@@ -49,7 +49,8 @@ Status PartitionLog::load() {
   std::vector<std::filesystem::path> index_files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file()) continue;
+    std::error_code type_ec;
+    if (!entry.is_regular_file(type_ec)) continue;
     if (ends_with(name, ".tmp")) {  // an interrupted atomic index write
       std::filesystem::remove(entry.path(), ec);
       continue;
