@@ -12,3 +12,35 @@
 #include "kafka/protocol/messages/metadata.h"
 #include "kafka/protocol/messages/produce.h"
 #include "kafka/protocol/messages/sasl_handshake.h"
+
+#include <type_traits>
+
+#include "kafka/protocol/api_keys.h"
+
+namespace sluice::kafka {
+
+/// Calls f(std::type_identity<Request>{}) with the request type of `key`, so that code
+/// which must handle every API (the broker's dispatch, the request fuzzer) names the
+/// mapping from keys to types in one place. Throws DecodeError for a key without one.
+template <class F>
+decltype(auto) with_request_type(ApiKey key, F&& f) {
+  switch (key) {
+    case ApiKey::kProduce: return f(std::type_identity<ProduceRequest>{});
+    case ApiKey::kFetch: return f(std::type_identity<FetchRequest>{});
+    case ApiKey::kListOffsets: return f(std::type_identity<ListOffsetsRequest>{});
+    case ApiKey::kMetadata: return f(std::type_identity<MetadataRequest>{});
+    case ApiKey::kSaslHandshake: return f(std::type_identity<SaslHandshakeRequest>{});
+    case ApiKey::kApiVersions: return f(std::type_identity<ApiVersionsRequest>{});
+    case ApiKey::kCreateTopics: return f(std::type_identity<CreateTopicsRequest>{});
+    case ApiKey::kDeleteTopics: return f(std::type_identity<DeleteTopicsRequest>{});
+    case ApiKey::kDescribeConfigs: return f(std::type_identity<DescribeConfigsRequest>{});
+    case ApiKey::kAlterConfigs: return f(std::type_identity<AlterConfigsRequest>{});
+    case ApiKey::kCreatePartitions: return f(std::type_identity<CreatePartitionsRequest>{});
+    case ApiKey::kIncrementalAlterConfigs:
+      return f(std::type_identity<IncrementalAlterConfigsRequest>{});
+    default: break;
+  }
+  throw DecodeError("API key " + std::to_string(int(key)) + " has no request type");
+}
+
+}  // namespace sluice::kafka

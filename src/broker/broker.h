@@ -1,0 +1,57 @@
+// The embedded Kafka-compatible broker: a TCP server speaking the Kafka wire protocol over
+// a LogStore in the data dir. All request handling runs on one thread (the one that calls
+// run()), so handlers and the log need no locks; stop() may be called from any thread.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "broker/broker_config.h"
+#include "broker/fetch_waiters.h"
+#include "log/log_store.h"
+
+namespace sluice::broker {
+
+class Broker {
+ public:
+  /// Opens (and recovers) the data dir and binds the listening socket. Throws
+  /// std::runtime_error with a message saying what to do when either fails.
+  explicit Broker(BrokerConfig config);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  /// Serves until stop(). Call from one thread.
+  void run();
+  /// Asks run() to return after closing the listener and flushing every log. Thread-safe.
+  void stop();
+
+  uint16_t port() const { return port_; }
+  const BrokerConfig& config() const { return config_; }
+  const std::string& cluster_id() const { return cluster_id_; }
+  const std::string& advertised_host() const { return advertised_host_; }
+  log::LogStore& logs() { return *logs_; }
+  FetchWaiters& fetch_waiters() { return waiters_; }
+  asio::io_context& io() { return io_; }
+
+ private:
+  void start_accept();
+  void schedule_maintenance();
+
+  BrokerConfig config_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer maintenance_timer_;
+  std::unique_ptr<log::LogStore> logs_;
+  FetchWaiters waiters_;
+  std::string cluster_id_;
+  std::string advertised_host_;
+  uint16_t port_ = 0;
+  std::chrono::steady_clock::time_point last_retention_check_{};
+};
+
+}  // namespace sluice::broker

@@ -1,0 +1,95 @@
+// Produce: validate each partition's batches, append them to its log, wake waiting
+// fetches. Batches are stored exactly as received once their CRC checks out; v0/v1
+// message sets are converted to one v2 batch first.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "broker/broker.h"
+#include "broker/handlers.h"
+#include "broker/log_errors.h"
+#include "kafka/protocol/errors.h"
+#include "kafka/protocol/legacy_message_set.h"
+#include "kafka/protocol/record_batch.h"
+
+namespace sluice::broker {
+
+using namespace sluice::kafka;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ProduceResponse::Partition produce_partition(Broker& broker, const std::string& topic,
+                                             ProduceRequest::Partition& data,
+                                             const RequestContext& ctx) {
+  ProduceResponse::Partition out;
+  out.index = data.index;
+  auto fail = [&](ErrorCode e, std::string message) {
+    out.error_code = code(e);
+    spdlog::warn("produce to {}-{} from {} refused: {} ({})", topic, data.index, ctx.peer,
+                 error_name(e), message);
+    out.error_message = std::move(message);
+    return out;
+  };
+
+  log::PartitionLog* partition = broker.logs().partition(topic, data.index);
+  if (!partition) return fail(ErrorCode::kUnknownTopicOrPartition, "no such topic or partition");
+  if (data.records.is_null || data.records.view.empty())
+    return fail(ErrorCode::kCorruptMessage, "no records");
+
+  const int64_t now = now_ms();
+  const auto& config = partition->config();
+  // The frame buffer is the connection's own: offsets are assigned in place.
+  auto* bytes = reinterpret_cast<uint8_t*>(const_cast<char*>(data.records.view.data()));
+  std::span<uint8_t> batches(bytes, data.records.view.size());
+  std::string converted;
+  if (is_legacy_message_set(batches)) {
+    LegacyConvertOptions legacy_options;
+    legacy_options.broker_time_ms = now;
+    auto legacy = convert_legacy_to_v2(batches, legacy_options);
+    if (!legacy.ok()) return fail(legacy.error, legacy.reason);
+    converted = std::move(legacy.v2_batch);
+    batches = {reinterpret_cast<uint8_t*>(converted.data()), converted.size()};
+  }
+  ValidateOptions options;
+  options.max_batch_bytes = size_t(config.max_message_bytes);
+  auto validation = validate_batches(batches, options);
+  if (!validation.ok()) return fail(validation.error, validation.reason);
+
+  auto appended = partition->append(batches, now);
+  if (!appended.ok())
+    return fail(to_kafka_error(appended.status), appended.message());
+  out.base_offset = appended.base_offset;
+  out.log_start_offset = partition->log_start_offset();
+  broker.fetch_waiters().notify(FetchWaiters::key(topic, data.index));
+  return out;
+}
+
+}  // namespace
+
+ProduceResponse handle(Broker& broker, ProduceRequest& request, const RequestContext& ctx) {
+  ProduceResponse response;
+  bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  for (auto& topic : request.topics) {
+    ProduceResponse::Topic out{topic.name, {}};
+    for (auto& data : topic.partitions) {
+      if (!acks_valid) {
+        ProduceResponse::Partition p;
+        p.index = data.index;
+        p.error_code = code(ErrorCode::kInvalidRequiredAcks);
+        out.partitions.push_back(p);
+        continue;
+      }
+      out.partitions.push_back(produce_partition(broker, topic.name, data, ctx));
+    }
+    response.responses.push_back(std::move(out));
+  }
+  return response;
+}
+
+}  // namespace sluice::broker
