@@ -30,14 +30,12 @@ std::string check_batch_header(const uint8_t* p, size_t available) {
 
 BatchInfo batch_info(const uint8_t* p, uint64_t position) {
   BatchHeaderView h(p);
-  return {position, uint32_t(h.total_size()), h.base_offset(), h.last_offset(),
-          h.max_timestamp()};
+  return {position, uint32_t(h.total_size()), h.base_offset(), h.last_offset(), h.max_timestamp()};
 }
 
-BatchScanner::BatchScanner(const FileHandle& file, uint64_t start, uint64_t end,
-                           int64_t min_offset, bool verify_crc)
-    : file_(file), position_(start), end_(end), min_offset_(min_offset),
-      verify_crc_(verify_crc) {}
+BatchScanner::BatchScanner(const FileHandle& file, uint64_t start, uint64_t end, int64_t min_offset,
+                           bool verify_crc)
+    : file_(file), position_(start), end_(end), min_offset_(min_offset), verify_crc_(verify_crc) {}
 
 bool BatchScanner::ensure(uint64_t pos, size_t n) {
   if (pos >= buf_start_ && pos + n <= buf_start_ + buf_len_) return true;
@@ -56,8 +54,10 @@ std::optional<BatchInfo> BatchScanner::next() {
   const uint64_t left = end_ - position_;
   size_t header = size_t(std::min<uint64_t>(kHeaderSize, left));
   if (!ensure(position_, header)) {
-    if (io_status_.ok()) problem_ = "file shorter than expected";
-    else problem_ = io_status_.message;
+    if (io_status_.ok())
+      problem_ = "file shorter than expected";
+    else
+      problem_ = io_status_.message;
     return std::nullopt;
   }
   const uint8_t* p = buf_.data() + (position_ - buf_start_);
@@ -73,8 +73,8 @@ std::optional<BatchInfo> BatchScanner::next() {
   }
   BatchInfo info = batch_info(p, position_);
   if (info.base_offset < min_offset_) {
-    problem_ = "batch base offset " + std::to_string(info.base_offset) +
-               " is below the expected " + std::to_string(min_offset_);
+    problem_ = "batch base offset " + std::to_string(info.base_offset) + " is below the expected " +
+               std::to_string(min_offset_);
     return std::nullopt;
   }
   if (verify_crc_) {

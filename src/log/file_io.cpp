@@ -14,8 +14,8 @@ FileHandle::~FileHandle() {
 }
 
 Status io_error(std::string_view what, const std::filesystem::path& path, int err) {
-  return Status::error(Errc::kStorageError, std::string(what) + " " + path.string() + ": " +
-                                                std::strerror(err));
+  return Status::error(Errc::kStorageError,
+                       std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
 
 std::shared_ptr<FileHandle> open_file(const std::filesystem::path& path, bool create,
@@ -47,8 +47,7 @@ Status pwrite_all(const FileHandle& file, const void* data, size_t n, uint64_t o
   return Status::success();
 }
 
-ssize_t pread_full(const FileHandle& file, void* data, size_t n, uint64_t offset,
-                   Status& status) {
+ssize_t pread_full(const FileHandle& file, void* data, size_t n, uint64_t offset, Status& status) {
   auto* p = static_cast<uint8_t*>(data);
   size_t done = 0;
   while (done < n) {

@@ -43,8 +43,7 @@ Status pwrite_all(const FileHandle& file, const void* data, size_t n, uint64_t o
 
 /// Reads up to `n` bytes at `offset`; fewer only at end of file. Returns bytes read or -1
 /// with `status` set.
-ssize_t pread_full(const FileHandle& file, void* data, size_t n, uint64_t offset,
-                   Status& status);
+ssize_t pread_full(const FileHandle& file, void* data, size_t n, uint64_t offset, Status& status);
 
 Status truncate_file(const FileHandle& file, uint64_t size);
 Status sync_file(const FileHandle& file);

@@ -22,8 +22,8 @@ Status invalid(std::string_view key, std::string_view value, std::string_view ac
 
 // Sets `field` from an integer in [lo, hi].
 template <class Field>
-Status set_int(Field& field, std::string_view key, std::string_view value, int64_t lo,
-               int64_t hi, std::string_view accepted) {
+Status set_int(Field& field, std::string_view key, std::string_view value, int64_t lo, int64_t hi,
+               std::string_view accepted) {
   auto v = parse_int(value);
   if (!v || *v < lo || *v > hi) return invalid(key, value, accepted);
   field = Field(*v);
@@ -35,14 +35,16 @@ std::optional<std::string> normalize_cleanup_policy(std::string_view value) {
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
-    std::string_view item = value.substr(start, comma == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : comma - start);
+    std::string_view item = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == "compact") compact = true;
-    else if (item == "delete") remove = true;
-    else return std::nullopt;
+    if (item == "compact")
+      compact = true;
+    else if (item == "delete")
+      remove = true;
+    else
+      return std::nullopt;
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -95,16 +97,13 @@ Status apply_topic_config(LogConfig& config, std::string_view key, std::string_v
     return set_int(config.retention_bytes, key, value, -1, kLongMax,
                    "bytes >= 0, or -1 for no size limit");
   if (key == "segment.bytes")
-    return set_int(config.segment_bytes, key, value, 14, kIntMax,
-                   "bytes in [14, 2147483647]");
+    return set_int(config.segment_bytes, key, value, 14, kIntMax, "bytes in [14, 2147483647]");
   if (key == "segment.ms")
     return set_int(config.segment_ms, key, value, 1, kLongMax, "milliseconds >= 1");
   if (key == "max.message.bytes")
-    return set_int(config.max_message_bytes, key, value, 0, kIntMax,
-                   "bytes in [0, 2147483647]");
+    return set_int(config.max_message_bytes, key, value, 0, kIntMax, "bytes in [0, 2147483647]");
   if (key == "index.interval.bytes")
-    return set_int(config.index_interval_bytes, key, value, 0, kIntMax,
-                   "bytes in [0, 2147483647]");
+    return set_int(config.index_interval_bytes, key, value, 0, kIntMax, "bytes in [0, 2147483647]");
   if (key == "cleanup.policy") {
     auto policy = normalize_cleanup_policy(value);
     if (!policy) return invalid(key, value, "'delete', 'compact' or 'compact,delete'");

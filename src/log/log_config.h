@@ -32,12 +32,12 @@ struct FlushPolicy {
 };
 
 struct LogConfig {
-  int64_t segment_bytes = 1LL << 30;                   // segment.bytes (int, >= 14)
-  int64_t segment_ms = 7LL * 24 * 3600 * 1000;         // segment.ms (>= 1)
-  int64_t retention_bytes = -1;                        // retention.bytes (-1: unlimited)
-  int64_t retention_ms = 7LL * 24 * 3600 * 1000;       // retention.ms (-1: unlimited)
-  int32_t max_message_bytes = 1048588;                 // max.message.bytes: largest batch
-  int32_t index_interval_bytes = 4096;                 // index.interval.bytes
+  int64_t segment_bytes = 1LL << 30;              // segment.bytes (int, >= 14)
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;    // segment.ms (>= 1)
+  int64_t retention_bytes = -1;                   // retention.bytes (-1: unlimited)
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // retention.ms (-1: unlimited)
+  int32_t max_message_bytes = 1048588;            // max.message.bytes: largest batch
+  int32_t index_interval_bytes = 4096;            // index.interval.bytes
   /// cleanup.policy: "delete", "compact" or both ("compact,delete"). Retention deletes
   /// segments only when the policy contains "delete"; compaction is not implemented yet,
   /// so a compact-only log keeps everything (no data is ever dropped early).

@@ -78,7 +78,8 @@ Status LogStore::load() {
     const std::string file = entry.path().filename().string();
     std::error_code type_ec;
     if (!entry.is_regular_file(type_ec) || !ends_with(file, kTopicFileSuffix)) continue;
-    const std::string name = file.substr(0, file.size() - std::string_view(kTopicFileSuffix).size());
+    const std::string name =
+        file.substr(0, file.size() - std::string_view(kTopicFileSuffix).size());
     if (Status s = validate_topic_name(name); !s.ok()) {
       spdlog::warn("ignoring {}: {}", entry.path().string(), s.message);
       continue;
@@ -86,13 +87,12 @@ Status LogStore::load() {
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    if (!in)
-      return Status::error(Errc::kStorageError, "cannot read " + entry.path().string());
+    if (!in) return Status::error(Errc::kStorageError, "cannot read " + entry.path().string());
     auto parsed = parse_topic_metadata(text.str());
     if (!parsed)
-      return Status::error(Errc::kStorageError,
-                           "cannot load topic '" + name + "' from " + entry.path().string() +
-                               ": " + parsed.error() + "; repair or remove the file");
+      return Status::error(Errc::kStorageError, "cannot load topic '" + name + "' from " +
+                                                    entry.path().string() + ": " + parsed.error() +
+                                                    "; repair or remove the file");
     Topic topic;
     topic.metadata = *parsed;
     topic.config = defaults_;
@@ -166,8 +166,8 @@ Status LogStore::validate_new_topic(std::string_view name, int32_t partitions,
   for (const auto& [existing, topic] : topics_)
     if (topic_names_collide(existing, name))
       return Status::error(Errc::kInvalidTopic, "topic '" + std::string(name) +
-                                                    "' collides with existing topic '" +
-                                                    existing + "' ('.' and '_' are alike)");
+                                                    "' collides with existing topic '" + existing +
+                                                    "' ('.' and '_' are alike)");
   if (partitions < 1 || partitions > kMaxPartitions)
     return invalid_partitions("the number of partitions must be in [1, " +
                               std::to_string(kMaxPartitions) + "], not " +
@@ -217,8 +217,7 @@ Status LogStore::add_partitions(std::string_view name, int32_t new_total) {
   if (!topic) return unknown_topic(name);
   const int32_t current = topic->metadata.partitions;
   if (new_total <= current)
-    return invalid_partitions("topic '" + std::string(name) + "' has " +
-                              std::to_string(current) +
+    return invalid_partitions("topic '" + std::string(name) + "' has " + std::to_string(current) +
                               " partitions; the new count must be larger");
   if (new_total > kMaxPartitions)
     return invalid_partitions("at most " + std::to_string(kMaxPartitions) +

@@ -62,8 +62,7 @@ class LogStore {
   Status validate_new_topic(std::string_view name, int32_t partitions,
                             const ConfigOverrides& overrides) const;
   /// Creates a topic with `partitions` empty logs and the given config overrides.
-  Status create_topic(std::string_view name, int32_t partitions,
-                      const ConfigOverrides& overrides);
+  Status create_topic(std::string_view name, int32_t partitions, const ConfigOverrides& overrides);
   /// Deletes the topic and all its data. kUnknownTopicOrPartition when it does not exist.
   Status delete_topic(std::string_view name);
   /// Grows the topic to `new_total` partitions. kInvalidPartitions unless it is larger.
@@ -112,8 +111,7 @@ class LogStore {
   void remove_orphan_partition_dirs();
   std::filesystem::path partition_dir(std::string_view topic, int32_t partition) const;
   std::filesystem::path topics_dir() const { return data_dir_ / kTopicsDirName; }
-  Status open_partitions(std::string_view name, Topic& topic, int32_t from, int32_t to,
-                         bool fresh);
+  Status open_partitions(std::string_view name, Topic& topic, int32_t from, int32_t to, bool fresh);
   Topic* find(std::string_view name);
   const Topic* find(std::string_view name) const;
   TopicInfo info(const std::string& name, const Topic& topic) const;

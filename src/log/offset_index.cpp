@@ -25,8 +25,7 @@ std::string OffsetIndex::serialize() const {
   return out;
 }
 
-bool OffsetIndex::parse(std::string_view bytes, uint64_t log_size,
-                        int64_t max_relative_offset) {
+bool OffsetIndex::parse(std::string_view bytes, uint64_t log_size, int64_t max_relative_offset) {
   entries_.clear();
   if (bytes.size() % kEntrySize != 0) return false;
   std::vector<Entry> parsed;

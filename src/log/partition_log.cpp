@@ -18,8 +18,8 @@ namespace {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                suffix.data(), suffix.size()) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
 }
 
 }  // namespace
@@ -59,7 +59,8 @@ Status PartitionLog::load() {
     const std::string ext = entry.path().extension().string();
     auto base = Segment::parse_file_stem(stem);
     if (!base) continue;
-    if (ext == Segment::kLogSuffix) bases.insert(*base);
+    if (ext == Segment::kLogSuffix)
+      bases.insert(*base);
     else if (ext == Segment::kIndexSuffix || ext == Segment::kTimeIndexSuffix)
       index_files.push_back(entry.path());
   }
@@ -107,7 +108,9 @@ int64_t PartitionLog::log_end_offset() const {
   return segments_.empty() ? 0 : active().next_offset();
 }
 
-uint64_t PartitionLog::size_bytes() const { return size_bytes_; }
+uint64_t PartitionLog::size_bytes() const {
+  return size_bytes_;
+}
 
 Status PartitionLog::roll(int64_t now_ms) {
   Status status = active().seal();
@@ -191,10 +194,10 @@ ReadResult PartitionLog::read(int64_t offset, uint32_t max_bytes,
   }
   const int64_t start = log_start_offset(), end = log_end_offset();
   if (offset < start || offset > end) {
-    result.status = Status::error(
-        Errc::kOffsetOutOfRange, "offset " + std::to_string(offset) + " is outside the log " +
-                                     dir_.filename().string() + "'s range [" +
-                                     std::to_string(start) + ", " + std::to_string(end) + "]");
+    result.status = Status::error(Errc::kOffsetOutOfRange,
+                                  "offset " + std::to_string(offset) + " is outside the log " +
+                                      dir_.filename().string() + "'s range [" +
+                                      std::to_string(start) + ", " + std::to_string(end) + "]");
     return result;
   }
   const int64_t upper = std::min(upper_bound_offset, end);
@@ -277,8 +280,8 @@ Status PartitionLog::delete_oldest_segment(const char* reason) {
   Segment& segment = *it->second;
   if (Status s = segment.remove_files(); !s.ok()) return s;
   spdlog::info("log {}: deleted segment {} (offsets [{}, {}), {} bytes) by {}", dir_.string(),
-               segment.log_path().filename().string(), segment.base_offset(),
-               std::next(it)->first, segment.size(), reason);
+               segment.log_path().filename().string(), segment.base_offset(), std::next(it)->first,
+               segment.size(), reason);
   size_bytes_ -= segment.size();
   segments_.erase(it);
   return Status::success();
@@ -336,8 +339,10 @@ Status PartitionLog::flush() {
   if (closed_) return closed_error();
   if (unflushed_since_ms_ < 0) return Status::success();
   Status s = active().flush();
-  if (s.ok()) unflushed_since_ms_ = -1;
-  else spdlog::error("flush of {} failed: {}", dir_.string(), s.message);
+  if (s.ok())
+    unflushed_since_ms_ = -1;
+  else
+    spdlog::error("flush of {} failed: {}", dir_.string(), s.message);
   return s;
 }
 

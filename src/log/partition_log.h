@@ -137,7 +137,7 @@ class PartitionLog {
   LogConfig config_;
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last is active
   uint64_t size_bytes_ = 0;
-  int64_t active_since_ms_ = -1;    // first append into the active segment since open/roll
+  int64_t active_since_ms_ = -1;     // first append into the active segment since open/roll
   int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced
   bool closed_ = false;
 };

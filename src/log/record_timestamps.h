@@ -21,7 +21,6 @@ struct RecordTimestamp {
 /// included) with timestamp >= `ts`. With LogAppendTime every record carries the batch's
 /// max timestamp, so the first record is the answer. nullopt when the batch is compressed,
 /// malformed, or has no such record.
-std::optional<RecordTimestamp> first_record_at_or_after(std::span<const uint8_t> batch,
-                                                        int64_t ts);
+std::optional<RecordTimestamp> first_record_at_or_after(std::span<const uint8_t> batch, int64_t ts);
 
 }  // namespace sluice::log

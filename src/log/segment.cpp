@@ -28,8 +28,7 @@ bool read_small_file(const std::filesystem::path& path, std::string& out) {
 }
 
 Status unlink_if_present(const std::filesystem::path& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    return io_error("cannot delete", path, errno);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("cannot delete", path, errno);
   return Status::success();
 }
 
@@ -50,8 +49,10 @@ std::optional<int64_t> Segment::parse_file_stem(const std::string& stem) {
 }
 
 Segment::Segment(std::filesystem::path dir, int64_t base_offset, int32_t index_interval_bytes)
-    : dir_(std::move(dir)), base_offset_(base_offset),
-      index_interval_bytes_(index_interval_bytes), next_offset_(base_offset) {}
+    : dir_(std::move(dir)),
+      base_offset_(base_offset),
+      index_interval_bytes_(index_interval_bytes),
+      next_offset_(base_offset) {}
 
 Segment::~Segment() = default;
 
@@ -71,9 +72,9 @@ std::unique_ptr<Segment> Segment::create(const std::filesystem::path& dir, int64
   return s;
 }
 
-std::unique_ptr<Segment> Segment::open_sealed(const std::filesystem::path& dir,
-                                              int64_t base_offset, int64_t next_offset,
-                                              int32_t index_interval_bytes, Status& status) {
+std::unique_ptr<Segment> Segment::open_sealed(const std::filesystem::path& dir, int64_t base_offset,
+                                              int64_t next_offset, int32_t index_interval_bytes,
+                                              Status& status) {
   std::unique_ptr<Segment> s(new Segment(dir, base_offset, index_interval_bytes));
   s->log_ = open_file(s->path(kLogSuffix), false, status);
   if (!s->log_) return nullptr;
@@ -99,8 +100,8 @@ std::unique_ptr<Segment> Segment::open_sealed(const std::filesystem::path& dir,
 }
 
 std::unique_ptr<Segment> Segment::recover_active(const std::filesystem::path& dir,
-                                                 int64_t base_offset,
-                                                 int32_t index_interval_bytes, Status& status) {
+                                                 int64_t base_offset, int32_t index_interval_bytes,
+                                                 Status& status) {
   std::unique_ptr<Segment> s(new Segment(dir, base_offset, index_interval_bytes));
   s->log_ = open_file(s->path(kLogSuffix), false, status);
   if (!s->log_) return nullptr;
@@ -109,9 +110,10 @@ std::unique_ptr<Segment> Segment::recover_active(const std::filesystem::path& di
   std::string problem;
   if (status = s->rebuild(true, &problem); !status.ok()) return nullptr;
   if (s->size_ < uint64_t(file_bytes)) {
-    spdlog::warn("recovery of {}: dropped {} bytes after position {}, from the first "
-                 "invalid batch on ({})",
-                 s->log_path().string(), uint64_t(file_bytes) - s->size_, s->size_, problem);
+    spdlog::warn(
+        "recovery of {}: dropped {} bytes after position {}, from the first "
+        "invalid batch on ({})",
+        s->log_path().string(), uint64_t(file_bytes) - s->size_, s->size_, problem);
     if (status = truncate_file(*s->log_, s->size_); !status.ok()) return nullptr;
     if (status = sync_file(*s->log_); !status.ok()) return nullptr;
   }
@@ -183,8 +185,7 @@ void Segment::note_batch(const BatchInfo& b) {
   if (b.position > 0 && bytes_since_index_ >= uint64_t(index_interval_bytes_)) {
     offset_index_.append(int32_t(b.base_offset - base_offset_), int32_t(b.position));
     if (offset_of_max_timestamp_ >= 0)
-      time_index_.maybe_append(max_timestamp_,
-                               int32_t(offset_of_max_timestamp_ - base_offset_));
+      time_index_.maybe_append(max_timestamp_, int32_t(offset_of_max_timestamp_ - base_offset_));
     bytes_since_index_ = 0;
   }
   bytes_since_index_ += b.size;
@@ -207,8 +208,8 @@ Status Segment::append(std::span<const uint8_t> bytes, std::span<const BatchInfo
   if (!status.ok()) {
     Status undo = truncate_file(*log_, at);
     if (!undo.ok())
-      spdlog::error("{}; bytes past position {} of {} are garbage until recovery", undo.message,
-                    at, log_path().string());
+      spdlog::error("{}; bytes past position {} of {} are garbage until recovery", undo.message, at,
+                    log_path().string());
     return status;
   }
   for (BatchInfo b : batches) {
@@ -218,7 +219,9 @@ Status Segment::append(std::span<const uint8_t> bytes, std::span<const BatchInfo
   return Status::success();
 }
 
-Status Segment::flush() { return sync_file(*log_); }
+Status Segment::flush() {
+  return sync_file(*log_);
+}
 
 Status Segment::seal() {
   Status status = sync_file(*log_);
@@ -242,16 +245,14 @@ std::optional<BatchInfo> Segment::read_batch_header(uint64_t position, Status& s
   std::array<uint8_t, batch_layout::kHeaderSize> buf{};
   if (position >= size_) {
     status = Status::error(Errc::kCorruptBatch, "position " + std::to_string(position) +
-                                                    " is past the end of " +
-                                                    log_path().string());
+                                                    " is past the end of " + log_path().string());
     return std::nullopt;
   }
   size_t left = size_t(std::min<uint64_t>(size_ - position, buf.size()));
   ssize_t got = pread_full(*log_, buf.data(), left, position, status);
   if (got < 0) return std::nullopt;
-  std::string why = check_batch_header(buf.data(), size_t(got) < buf.size()
-                                                       ? size_t(got)
-                                                       : size_t(size_ - position));
+  std::string why = check_batch_header(
+      buf.data(), size_t(got) < buf.size() ? size_t(got) : size_t(size_ - position));
   if (!why.empty()) {
     status = Status::error(Errc::kCorruptBatch, log_path().string() + " at position " +
                                                     std::to_string(position) + ": " + why);
@@ -282,8 +283,7 @@ std::optional<BatchInfo> Segment::HeaderCursor::next(Status& status) {
   const uint8_t* p = buf_.data() + (position_ - buf_start_);
   std::string why = check_batch_header(p, size_t(std::min<uint64_t>(left, SIZE_MAX)));
   if (!why.empty()) {
-    status = Status::error(Errc::kCorruptBatch, segment_.log_path().string() +
-                                                    " at position " +
+    status = Status::error(Errc::kCorruptBatch, segment_.log_path().string() + " at position " +
                                                     std::to_string(position_) + ": " + why);
     return std::nullopt;
   }
@@ -292,8 +292,7 @@ std::optional<BatchInfo> Segment::HeaderCursor::next(Status& status) {
   return info;
 }
 
-Status Segment::read_bytes(uint64_t position, uint32_t length,
-                           std::vector<uint8_t>& out) const {
+Status Segment::read_bytes(uint64_t position, uint32_t length, std::vector<uint8_t>& out) const {
   out.resize(length);
   Status status;
   ssize_t got = pread_full(*log_, out.data(), length, position, status);

@@ -38,15 +38,15 @@ class Segment {
                                          int32_t index_interval_bytes, Status& status);
   /// Opens a sealed segment whose offsets end before `next_offset` (the next segment's
   /// base). Loads its index files; rebuilds and rewrites them when missing or corrupt.
-  static std::unique_ptr<Segment> open_sealed(const std::filesystem::path& dir,
-                                              int64_t base_offset, int64_t next_offset,
-                                              int32_t index_interval_bytes, Status& status);
+  static std::unique_ptr<Segment> open_sealed(const std::filesystem::path& dir, int64_t base_offset,
+                                              int64_t next_offset, int32_t index_interval_bytes,
+                                              Status& status);
   /// Opens the last segment after a restart: checks every batch (length, magic, CRC,
   /// increasing offsets), truncates the file at the first invalid or incomplete batch (a
   /// torn tail: logged with the number of bytes dropped), rebuilds the indexes in memory.
   static std::unique_ptr<Segment> recover_active(const std::filesystem::path& dir,
-                                                 int64_t base_offset,
-                                                 int32_t index_interval_bytes, Status& status);
+                                                 int64_t base_offset, int32_t index_interval_bytes,
+                                                 Status& status);
 
   ~Segment();
 
@@ -114,7 +114,7 @@ class Segment {
   void note_batch(const BatchInfo& b);  // updates indexes and stats for an appended batch
   void reset_stats();
   Status rebuild(bool verify_crc, std::string* problem);  // rescans the whole file
-  bool load_indexes(int64_t next_offset);                   // false: rebuild needed
+  bool load_indexes(int64_t next_offset);                 // false: rebuild needed
   void write_indexes();
 
   std::filesystem::path dir_;

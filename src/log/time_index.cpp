@@ -15,9 +15,8 @@ void TimeIndex::maybe_append(int64_t timestamp, int32_t relative_offset) {
 }
 
 std::optional<int32_t> TimeIndex::lookup_before(int64_t timestamp) const {
-  auto it = std::lower_bound(
-      entries_.begin(), entries_.end(), timestamp,
-      [](const Entry& e, int64_t ts) { return e.timestamp < ts; });
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), timestamp,
+                             [](const Entry& e, int64_t ts) { return e.timestamp < ts; });
   if (it == entries_.begin()) return std::nullopt;
   return std::prev(it)->relative_offset;
 }

@@ -13,8 +13,8 @@ constexpr std::string_view kConfigPrefix = "config.";
 }
 
 std::string format_topic_metadata(std::string_view topic, const TopicMetadata& metadata) {
-  std::string out = "# sluice topic '" + std::string(topic) +
-                    "': partition count and config overrides\n";
+  std::string out =
+      "# sluice topic '" + std::string(topic) + "': partition count and config overrides\n";
   out += "partitions=" + std::to_string(metadata.partitions) + "\n";
   for (const auto& [key, value] : metadata.overrides)
     out += std::string(kConfigPrefix) + key + "=" + value + "\n";
@@ -70,8 +70,7 @@ Status write_topic_metadata(const std::filesystem::path& topics_dir, std::string
 
 Status remove_topic_metadata(const std::filesystem::path& topics_dir, std::string_view topic) {
   auto path = topic_metadata_path(topics_dir, topic);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    return io_error("cannot delete", path, errno);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("cannot delete", path, errno);
   return sync_dir(topics_dir);
 }
 

@@ -114,9 +114,8 @@ TEST(LogStore, RemovesPartitionDirectoriesThatBelongToNoTopic) {
 TEST(LogStore, RejectsInvalidTopicsPartitionsAndConfigs) {
   TempDir tmp;
   auto store = open_store(tmp.path());
-  for (const std::string& bad :
-       std::vector<std::string>{"", ".", "..", "has space", "slash/y", "caf\xc3\xa9", "star*",
-                                std::string(250, 'x')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", ".", "..", "has space", "slash/y", "caf\xc3\xa9", "star*", std::string(250, 'x')}) {
     Status s = store->create_topic(bad, 1, {});
     EXPECT_EQ(s.code, Errc::kInvalidTopic) << bad;
     EXPECT_FALSE(s.message.empty());

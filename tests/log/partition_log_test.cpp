@@ -136,7 +136,8 @@ TEST(PartitionLog, ReopenContinuesOffsetsAndKeepsData) {
   auto dir = tmp.path() / "t-0";
   {
     auto log = open_log(dir, small_segments());
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(*log, {.records = 3, .payload_bytes = 200}).ok());
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(append(*log, {.records = 3, .payload_bytes = 200}).ok());
     EXPECT_TRUE(log->close().ok());
   }
   auto log = open_log(dir, small_segments());
@@ -257,7 +258,7 @@ TEST(PartitionLog, OffsetForTimestampIsExactToTheRecordInUncompressedBatches) {
   TempDir tmp;
   auto log = open_log(tmp.path() / "t-0");
   ASSERT_TRUE(append(*log, {.records = 3, .max_timestamp = 900}).ok());  // 0..2
-  auto bytes = testing::make_batch_with_records(1000, {0, 10, 5, 40});    // 3..6
+  auto bytes = testing::make_batch_with_records(1000, {0, 10, 5, 40});   // 3..6
   ASSERT_TRUE(log->append(bytes, 1).ok());
   auto found = log->offset_for_timestamp(1006);
   EXPECT_EQ(found.offset, 4);

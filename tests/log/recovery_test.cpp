@@ -42,7 +42,8 @@ std::filesystem::path active_log(const std::filesystem::path& dir) {
 }
 
 // Reopens and checks the log ends after `batches` valid batches, then appends one more.
-void expect_recovered_to(const std::filesystem::path& dir, int batches, uint64_t segment_base_size = 0) {
+void expect_recovered_to(const std::filesystem::path& dir, int batches,
+                         uint64_t segment_base_size = 0) {
   auto log = open_log(dir);
   EXPECT_EQ(log->log_end_offset(), 2 * batches);
   EXPECT_EQ(std::filesystem::file_size(active_log(dir)), segment_base_size + 161u * batches);
