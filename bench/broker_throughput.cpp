@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "support/broker_process.h"
 #include "support/kafka_clients.h"
 #include "support/loopback_pump.h"
@@ -110,7 +112,7 @@ bool parse(int argc, char** argv, Options& o) {
   if (o.smoke) {
     o.duration_s = std::min(o.duration_s, 0.25);
     o.idle_s = std::min(o.idle_s, 0.2);
-    if (o.records) o.records = std::min<uint64_t>(o.records, 20000);
+    o.records = o.records ? std::min<uint64_t>(o.records, 20000) : 20000;
     o.repeat = 1;
   }
   if (o.duration_s <= 0 || o.repeat < 1 || o.sizes.empty() || o.memory_partitions < 1) {
@@ -146,6 +148,7 @@ struct Row {
   int round = 0;
   double mb_s = 0, records_s = 0, baseline_mb_s = 0;
   double broker_cpu = -1;  // broker CPU seconds per wall second (1.0 = one core busy)
+  double client_cpu = -1;  // the same for this process (the librdkafka client)
   bool loopback = false;
 };
 
@@ -154,6 +157,13 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// CPU seconds (user + system) used so far by this process: the librdkafka clients.
+double self_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double mib(int64_t kib) { return kib < 0 ? NAN : kib / 1024.0; }
@@ -223,9 +233,10 @@ int main(int argc, char** argv) {
         ps.max_records = opt.records;
         ps.duration = std::chrono::duration<double>(opt.duration_s);
         ps.stall_timeout = std::chrono::seconds(opt.stall_s);
-        double cpu0 = broker.cpu_seconds();
+        double cpu0 = broker.cpu_seconds(), self0 = self_cpu_seconds();
         ClientRun produced = produce_records(ps);
         double produce_cpu = produced.seconds > 0 ? (broker.cpu_seconds() - cpu0) / produced.seconds : -1;
+        double produce_client_cpu = produced.seconds > 0 ? (self_cpu_seconds() - self0) / produced.seconds : -1;
         for (auto& n : produced.notes) notes.push_back(label + " produce: " + n);
         if (!produced.error.empty()) {
           failures.push_back(label + " produce: " + produced.error);
@@ -240,9 +251,10 @@ int main(int argc, char** argv) {
         fs.record_bytes = size;
         fs.expected_records = produced.records;
         fs.stall_timeout = std::chrono::seconds(opt.stall_s);
-        cpu0 = broker.cpu_seconds();
+        cpu0 = broker.cpu_seconds(), self0 = self_cpu_seconds();
         ClientRun fetched = fetch_records(fs);
         double fetch_cpu = fetched.seconds > 0 ? (broker.cpu_seconds() - cpu0) / fetched.seconds : -1;
+        double fetch_client_cpu = fetched.seconds > 0 ? (self_cpu_seconds() - self0) / fetched.seconds : -1;
         for (auto& n : fetched.notes) notes.push_back(label + " fetch: " + n);
         if (!fetched.error.empty()) failures.push_back(label + " fetch: " + fetched.error);
 
@@ -252,11 +264,13 @@ int main(int argc, char** argv) {
         PumpResult pump = loopback_pump(std::chrono::duration<double>(pump_s));
         double base = pump.mb_per_s();
 
-        rows.push_back({"loopback TCP limit", size, round, base, NAN, base, -1, true});
+        double pump_cpu = pump.seconds > 0 ? pump.cpu_seconds / pump.seconds : -1;
+        rows.push_back({"loopback TCP limit", size, round, base, NAN, base, -1, pump_cpu, true});
         rows.push_back({"produce (acks=1)", size, round, produced.mb_per_s(), produced.records_per_s(), base,
-                        produce_cpu, false});
+                        produce_cpu, produce_client_cpu, false});
         if (fetched.error.empty()) {
-          rows.push_back({"fetch", size, round, fetched.mb_per_s(), fetched.records_per_s(), base, fetch_cpu, false});
+          rows.push_back({"fetch", size, round, fetched.mb_per_s(), fetched.records_per_s(), base, fetch_cpu,
+                          fetch_client_cpu, false});
         }
       }
     }
@@ -286,16 +300,18 @@ int main(int argc, char** argv) {
      << (opt.smoke ? " (--smoke: figures are meaningless)" : "") << "\n";
   md << "- MB = 10^6 bytes of record values (keys, headers and batch framing are not counted); ratio = MB/s "
         "divided by the loopback TCP limit measured just after, for as long as the produce phase took; broker "
-        "CPU = broker CPU seconds per wall second (1.00 = one core)\n\n";
+        "CPU, client CPU = CPU seconds per wall second of the broker process and of this benchmark process "
+        "(the librdkafka client, or the pump's two threads); 1.00 = one core busy\n\n";
 
-  md << "| what | record size | MB/s | records/s | baseline (loopback MB/s) | ratio | broker CPU |\n";
-  md << "|---|---:|---:|---:|---:|---:|---:|\n";
+  md << "| what | record size | MB/s | records/s | baseline (loopback MB/s) | ratio | broker CPU | client CPU |\n";
+  md << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (auto& r : rows) {
     md << "| " << r.what << " | " << size_label(r.record_bytes)
        << (opt.repeat > 1 ? " #" + std::to_string(r.round) : "") << " | " << fmt("%.1f", r.mb_s) << " | "
        << (std::isnan(r.records_s) ? "—" : fmt("%.0f", r.records_s)) << " | " << fmt("%.1f", r.baseline_mb_s)
        << " | " << fmt("%.2f", r.baseline_mb_s > 0 ? r.mb_s / r.baseline_mb_s : NAN) << " | "
-       << (r.broker_cpu < 0 ? "—" : fmt("%.2f", r.broker_cpu)) << " |\n";
+       << (r.broker_cpu < 0 ? "—" : fmt("%.2f", r.broker_cpu)) << " | "
+       << (r.client_cpu < 0 ? "—" : fmt("%.2f", r.client_cpu)) << " |\n";
   }
 
   md << "\n## Targets (1 KiB records, median ratio over rounds)\n\n";

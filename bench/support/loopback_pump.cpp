@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,12 @@
 
 namespace sluice::bench {
 namespace {
+
+double process_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 std::system_error sys_error(const std::string& what) {
   return std::system_error(errno, std::generic_category(), "loopback pump: " + what);
@@ -74,6 +81,7 @@ PumpResult loopback_pump(std::chrono::duration<double> duration, size_t buffer_b
   std::vector<char> buf(buffer_bytes);
   PumpResult result;
   int read_errno = 0;
+  double cpu_start = process_cpu_seconds();
   auto start = std::chrono::steady_clock::now();
   auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
   for (;;) {
@@ -88,6 +96,7 @@ PumpResult loopback_pump(std::chrono::duration<double> duration, size_t buffer_b
     if (std::chrono::steady_clock::now() >= deadline) break;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_start;
   stop = true;
   // Drain (uncounted) until the writer finishes its current buffer and shuts down its side.
   while (!read_errno) {

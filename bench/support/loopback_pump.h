@@ -12,6 +12,7 @@ namespace sluice::bench {
 struct PumpResult {
   uint64_t bytes = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system time of the calling process during the pump
   double mb_per_s() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }
 };
 
