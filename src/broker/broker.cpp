@@ -5,6 +5,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <csignal>
 #include <fstream>
 #include <random>
 
@@ -42,6 +43,9 @@ std::string load_or_create_cluster_id(const std::filesystem::path& dir) {
 
 Broker::Broker(BrokerConfig config)
     : config_(std::move(config)), acceptor_(io_), maintenance_timer_(io_) {
+  // sendfile() to a socket the client has closed raises SIGPIPE, whose default action
+  // would kill the whole process; the failed call's EPIPE is handled per connection.
+  ::signal(SIGPIPE, SIG_IGN);
   std::error_code fs_error;
   std::filesystem::create_directories(config_.data_dir, fs_error);
   if (fs_error)

@@ -1,5 +1,6 @@
 // The embedded Kafka-compatible broker: a TCP server speaking the Kafka wire protocol over
-// a LogStore in the data dir. All request handling runs on one thread (the one that calls
+// a LogStore in the data dir. Constructing one ignores SIGPIPE process-wide (a client
+// that leaves mid-response must not kill the process). All request handling runs on one thread (the one that calls
 // run()), so handlers and the log need no locks; stop() may be called from any thread.
 #pragma once
 

@@ -335,5 +335,25 @@ TEST_F(BadInput, DisconnectMidRequestLeavesTheBrokerServing) {
   EXPECT_EQ(good.call<ApiVersionsResponse>(ApiKey::kApiVersions, 2, req).error_code, 0);
 }
 
+TEST_F(BadInput, AConsumerThatLeavesDuringAFetchResponseDoesNotKillTheBroker) {
+  start();
+  RawClient c(port());
+  create_topic(c, "big", 1);
+  for (int i = 0; i < 8; ++i) produce(c, "big", 0, batch_of({std::string(500000, 'x')}));
+  for (int round = 0; round < 5; ++round) {
+    RawClient leaver(port());
+    FetchRequest req;
+    req.max_bytes = 64 << 20;
+    FetchRequest::Partition p;
+    p.partition_max_bytes = 64 << 20;
+    req.topics.push_back({"big", {p}});
+    leaver.send_request(ApiKey::kFetch, 11, req);
+    leaver.close();  // unread data: the broker's sendfile meets a reset connection
+  }
+  RawClient good(port());
+  ApiVersionsRequest req;
+  EXPECT_EQ(good.call<ApiVersionsResponse>(ApiKey::kApiVersions, 2, req).error_code, 0);
+}
+
 }  // namespace
 }  // namespace sluice::broker::testing
