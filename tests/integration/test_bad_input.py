@@ -7,14 +7,14 @@ import socket
 import struct
 import time
 
+import json
+
 import pytest
 from confluent_kafka import KafkaError, Producer
 from kafka.protocol.produce import ProduceRequest
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from conftest import kcat
-
-import json
 
 
 def header(api_key, version, correlation_id=7, client_id=b"bad-input-test"):
@@ -178,13 +178,13 @@ def test_record_larger_than_max_message_bytes(broker_factory):
     # The client's own limit is 1,000,000: the 150 kB record reaches the broker.
     p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all", "retries": 0,
                   "compression.codec": "none"})
-    cb = lambda err, msg: reports.append((err.code() if err else None, msg.offset()))
+    cb = lambda err, msg: reports.append((err.code(), None) if err else (None, msg.offset()))
     p.produce("big", value=random.Random(3).randbytes(150_000), on_delivery=cb)
     p.flush(30)
     p.produce("big", value=b"small", on_delivery=cb)
     p.produce("big", value=b"y" * 90_000, on_delivery=cb)
     assert p.flush(30) == 0
-    assert reports == [(KafkaError.MSG_SIZE_TOO_LARGE, -1001), (None, 0), (None, 1)], reports
+    assert reports == [(KafkaError.MSG_SIZE_TOO_LARGE, None), (None, 0), (None, 1)], reports
     wait_for_log_line(b, "refused")
     out = kcat(b.bootstrap, "-C", "-t", "big", "-e", "-q", "-f", "%S\\n").stdout
     assert out == b"5\n90000\n"
@@ -200,7 +200,7 @@ def test_produce_to_missing_topic_without_auto_create(broker_factory):
     p.flush(30)
     # librdkafka learns from Metadata that the broker does not know the topic
     # (UNKNOWN_TOPIC_OR_PART) and fails the record with it.
-    assert reports in ([KafkaError.UNKNOWN_TOPIC_OR_PART], [KafkaError._UNKNOWN_TOPIC]), reports
+    assert reports == [KafkaError.UNKNOWN_TOPIC_OR_PART], reports
     md = json.loads(kcat(b.bootstrap, "-L", "-J").stdout)
     assert "missing-topic" not in [t["topic"] for t in md["topics"]]
 
