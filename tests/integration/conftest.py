@@ -94,8 +94,16 @@ def broker_factory(tmp_path):
         return b
 
     yield make
+    # Like `broker`: each broker must still run at the end (a test that kill -9s one starts
+    # it again or leaves it stopped) and exit 0 on SIGTERM.
+    problems = []
     for b in started:
-        b.stop()
+        died = b.proc is not None and b.proc.poll() is not None
+        code = b.stop()
+        if died or code not in (0, None):
+            problems.append(f"broker {b.bootstrap} {'died' if died else 'exited'} with {code}:\n"
+                            f"{b.log()[-3000:]}")
+    assert not problems, "\n".join(problems)
 
 
 def run(cmd, input=None, timeout=120, check=True):
