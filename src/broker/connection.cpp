@@ -81,7 +81,14 @@ asio::awaitable<void> serve_connection(Broker& broker, tcp::socket socket) {
         break;
       }
       frame.resize(size_t(size));
-      co_await asio::async_read(socket, asio::buffer(frame), use_awaitable);
+      asio::error_code read_error;
+      size_t got = co_await asio::async_read(socket, asio::buffer(frame),
+                                             asio::redirect_error(use_awaitable, read_error));
+      if (read_error) {
+        spdlog::warn("connection from {} ended mid-request: got {} of {} bytes ({})", peer, got,
+                     size, read_error.message());
+        break;
+      }
       auto response = co_await dispatch_request(broker, frame, peer);
       if (!response.close_reason.empty()) {
         spdlog::warn("closing connection from {}: {}", peer, response.close_reason);
