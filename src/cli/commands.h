@@ -10,5 +10,6 @@ void add_broker_command(CLI::App& app);
 void add_topic_command(CLI::App& app);
 void add_produce_command(CLI::App& app);
 void add_consume_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
 
 }  // namespace sluice::cli
