@@ -1,5 +1,6 @@
 // `sluice`: one binary, many subcommands (see DESIGN.md). Exit codes: 0 success, 1 a
 // runtime failure (the message says what to do), 2 bad command-line usage.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,8 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // stdout carries data (records, job output); every log line goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sluice"));
   CLI::App app{"sluice: Kafka + Flink in one program"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sluice 0.1.0");
