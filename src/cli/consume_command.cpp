@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/connection_flags.h"
 #include "kafka/client/config.h"
 #include "kafka/client/console_log.h"
 #include "kafka/client/consumer.h"
@@ -316,15 +317,6 @@ void run_consume(const ConsumeOptions& o) {
   if (!output_closed) printer.flush();
   consumer.close();
   if (!o.quiet) progress.finish();
-}
-
-void add_connection_options(CLI::App& cmd, ConnectionOptions& c) {
-  cmd.add_option("-b,--bootstrap-servers", c.bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->capture_default_str();
-  cmd.add_option("-X", c.properties, "librdkafka property key=value (repeatable)")
-      ->allow_extra_args(false);
-  cmd.add_option("--timeout", c.timeout_seconds, "seconds to wait for the cluster")
-      ->capture_default_str();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/connection_flags.h"
 #include "kafka/client/config.h"
 #include "kafka/client/console_log.h"
 #include "kafka/client/producer.h"
@@ -213,15 +214,6 @@ void run_produce(const ProduceOptions& o) {
   }
   throw std::runtime_error(std::to_string(failed) + " of " + std::to_string(sent) +
                            " records were not delivered to '" + o.topic + "'");
-}
-
-void add_connection_options(CLI::App& cmd, ConnectionOptions& c) {
-  cmd.add_option("-b,--bootstrap-servers", c.bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->capture_default_str();
-  cmd.add_option("-X", c.properties, "librdkafka property key=value (repeatable)")
-      ->allow_extra_args(false);
-  cmd.add_option("--timeout", c.timeout_seconds, "seconds to wait for the cluster")
-      ->capture_default_str();
 }
 
 }  // namespace

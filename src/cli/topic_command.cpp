@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/connection_flags.h"
 #include "kafka/client/admin_client.h"
 #include "kafka/client/config.h"
 #include "kafka/client/console_log.h"
@@ -199,15 +200,6 @@ void run_alter(const TopicOptions& o) {
     std::printf("altered topic %s\n", name.c_str());
   }
   fail_if_any(failures);
-}
-
-void add_connection_options(CLI::App& cmd, ConnectionOptions& c) {
-  cmd.add_option("-b,--bootstrap-servers", c.bootstrap_servers, "Kafka brokers, host:port[,...]")
-      ->capture_default_str();
-  cmd.add_option("-X", c.properties, "librdkafka property key=value (repeatable)")
-      ->allow_extra_args(false);
-  cmd.add_option("--timeout", c.timeout_seconds, "seconds to wait for the cluster")
-      ->capture_default_str();
 }
 
 }  // namespace
