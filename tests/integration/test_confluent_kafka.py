@@ -107,11 +107,15 @@ def test_producer_delivery_callbacks_and_assign_consumer(broker3, codec):
             assert m.topic() == topic and m.partition() == p
 
 
-def test_watermarks_and_offsets_for_times(broker3):
-    topic = "ck-times"
+@pytest.mark.parametrize("codec", ["none", "gzip"])
+def test_watermarks_and_offsets_for_times(broker3, codec):
+    """ListOffsets by timestamp answers the first record at or after it, also inside a batch
+    (all 100 records go in one batch here), compressed or not, as Kafka does."""
+    topic = f"ck-times-{codec}"
     base = 1_600_000_000_000
     conf_records = [(None, b"r%d" % i, None, 0) for i in range(100)]
-    p = Producer({"bootstrap.servers": broker3.bootstrap, "acks": "all"})
+    p = Producer({"bootstrap.servers": broker3.bootstrap, "acks": "all", "linger.ms": 200,
+                  "compression.codec": codec})
     for i, (_, value, _, part) in enumerate(conf_records):
         p.produce(topic, value=value, partition=part, timestamp=base + i * 1000)
     assert p.flush(30) == 0
