@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: deps build test demo bench-smoke fuzz clean format
+.PHONY: deps build test demo fuzz fuzz-smoke clean format
 
 deps:
 	@scripts/install-deps
@@ -12,15 +12,20 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build fuzz
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@scripts/fuzz-smoke
 
 demo: build
 	@$(BUILD)/sluice demo
 
+# libFuzzer targets (clang, sanitized) in build-fuzz/; only the fuzzers are built.
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DSLUICE_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS)
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_batch_validator fuzz_request_decoder
+
+fuzz-smoke: fuzz
+	@scripts/fuzz-smoke
 
 format:
 	@find src include tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
