@@ -66,7 +66,9 @@ def test_produce_and_consume_with_and_without_keys(broker3, compression):
             key, headers = None, []
         else:
             key, headers = b"user-%d" % (i % 50), [("seq", b"%d" % i), ("bin", bytes([0, 255]))]
-        value = None if key is not None and i % 500 == 499 else b"event %d " % i + bytes(range(256))[i % 256:]
+        value = b"event %d " % i + bytes(range(256))[i % 256:]
+        if key is not None and i % 500 == 499:
+            value = None  # a tombstone
         futures.append((key, value, headers,
                         producer.send(topic, key=key, value=value, headers=headers)))
     producer.flush(60)
