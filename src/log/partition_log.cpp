@@ -244,6 +244,11 @@ ReadResult PartitionLog::read(int64_t offset, uint32_t max_bytes,
 }
 
 TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts) const {
+  return offset_for_timestamp(ts, nullptr);
+}
+
+TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts,
+                                                   const RecordFinder& decompressing_finder) const {
   TimestampLookup found;
   if (closed_) {
     found.status = closed_error();
@@ -260,7 +265,9 @@ TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts) const {
         std::vector<uint8_t> bytes;
         found.status = segment->read_bytes(batch->position, batch->size, bytes);
         if (!found.status.ok()) break;
-        if (auto record = first_record_at_or_after(bytes, ts)) {
+        auto record = first_record_at_or_after(bytes, ts);
+        if (!record && decompressing_finder) record = decompressing_finder(bytes, ts);
+        if (record) {
           found.offset = record->offset;
           found.timestamp = record->timestamp;
         }

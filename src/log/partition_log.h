@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <span>
@@ -17,6 +19,7 @@
 
 #include "common/file_range.h"
 #include "log/log_config.h"
+#include "log/record_timestamps.h"
 #include "log/segment.h"
 #include "log/status.h"
 
@@ -94,6 +97,12 @@ class PartitionLog {
   /// so a consumer seeking there may see a few earlier-stamped records of that batch.
   /// {-1, -1} when no record is that recent.
   TimestampLookup offset_for_timestamp(int64_t ts) const;
+  /// The same, exact to the record in compressed batches too: `decompressing_finder`
+  /// (given by a caller that has the codecs) is asked for the first record >= ts of a
+  /// batch that first_record_at_or_after cannot read.
+  using RecordFinder =
+      std::function<std::optional<RecordTimestamp>(std::span<const uint8_t> batch, int64_t ts)>;
+  TimestampLookup offset_for_timestamp(int64_t ts, const RecordFinder& decompressing_finder) const;
 
   /// Deletes the oldest segments while they are older than retention.ms (by their largest
   /// timestamp; an expired active segment is rolled first, as Kafka does) or while the log

@@ -206,6 +206,21 @@ TEST_F(BrokerTest, ListOffsetsEarliestLatestAndByTimestamp) {
   EXPECT_EQ(list(kNow + 60000).offset, -1);
 }
 
+TEST_F(BrokerTest, ListOffsetsByTimestampIsExactInsideCompressedBatches) {
+  start();
+  RawClient c(port());
+  create_topic(c, "zipped", 1);
+  RecordBatchBuilder b;
+  b.compression(Compression::kGzip);
+  for (int i = 0; i < 100; ++i) b.add(kNow - 100000 + i * 1000, std::nullopt, std::string_view("v"));
+  ASSERT_EQ(produce(c, "zipped", 0, b.build()).error_code, 0);
+  ListOffsetsRequest req;
+  req.topics.push_back({"zipped", {{0, -1, kNow - 100000 + 41500, 1}}});
+  auto found = c.call<ListOffsetsResponse>(ApiKey::kListOffsets, 5, req).topics.at(0).partitions.at(0);
+  EXPECT_EQ(found.offset, 42);
+  EXPECT_EQ(found.timestamp, kNow - 100000 + 42000);
+}
+
 TEST_F(BrokerTest, TopicAdminCreateDuplicateDeletePartitionsConfigs) {
   start();
   RawClient c(port());

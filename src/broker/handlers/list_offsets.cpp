@@ -1,12 +1,33 @@
 // ListOffsets: the earliest or latest offset of a partition, or the first offset whose
 // timestamp is at least the one asked for.
+#include <spdlog/spdlog.h>
+
 #include "broker/broker.h"
 #include "broker/handlers.h"
 #include "kafka/protocol/errors.h"
+#include "kafka/protocol/record_batch.h"
 
 namespace sluice::broker {
 
 using namespace sluice::kafka;
+
+namespace {
+
+/// Finds the first record >= ts in a compressed batch (the log cannot decompress).
+std::optional<log::RecordTimestamp> first_record_in_compressed(std::span<const uint8_t> batch,
+                                                               int64_t ts) {
+  try {
+    auto decoded = decode_batch(batch, size_t(64) << 20);
+    for (const auto& record : decoded.records)
+      if (record.timestamp >= ts) return log::RecordTimestamp{record.offset, record.timestamp};
+  } catch (const DecodeError& e) {
+    spdlog::warn("ListOffsets: cannot decode a stored batch ({}); answering with its base offset",
+                 e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 ListOffsetsResponse handle(Broker& broker, ListOffsetsRequest& request, const RequestContext& ctx) {
   ListOffsetsResponse response;
@@ -23,7 +44,7 @@ ListOffsetsResponse handle(Broker& broker, ListOffsetsRequest& request, const Re
       } else if (want.timestamp == kEarliestTimestamp) {
         part.offset = partition->log_start_offset();
       } else {
-        auto found = partition->offset_for_timestamp(want.timestamp);
+        auto found = partition->offset_for_timestamp(want.timestamp, first_record_in_compressed);
         part.offset = found.offset;
         part.timestamp = found.timestamp;
       }
