@@ -20,6 +20,8 @@ struct RequestContext {
 };
 
 kafka::ApiVersionsResponse handle(Broker&, kafka::ApiVersionsRequest&, const RequestContext&);
+kafka::FindCoordinatorResponse handle(Broker&, kafka::FindCoordinatorRequest&,
+                                      const RequestContext&);
 kafka::SaslHandshakeResponse handle(Broker&, kafka::SaslHandshakeRequest&, const RequestContext&);
 kafka::MetadataResponse handle(Broker&, kafka::MetadataRequest&, const RequestContext&);
 kafka::ProduceResponse handle(Broker&, kafka::ProduceRequest&, const RequestContext&);

@@ -12,6 +12,7 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kFetch, "Fetch", 0, 11, 12},
     ApiInfo{ApiKey::kListOffsets, "ListOffsets", 0, 5, 6},
     ApiInfo{ApiKey::kMetadata, "Metadata", 0, 8, 9},
+    ApiInfo{ApiKey::kFindCoordinator, "FindCoordinator", 0, 2, 3},
     ApiInfo{ApiKey::kSaslHandshake, "SaslHandshake", 0, 1, kNever},
     ApiInfo{ApiKey::kApiVersions, "ApiVersions", 0, 3, 3},
     ApiInfo{ApiKey::kCreateTopics, "CreateTopics", 0, 4, 5},

@@ -8,6 +8,7 @@
 #include "kafka/protocol/messages/delete_topics.h"
 #include "kafka/protocol/messages/describe_configs.h"
 #include "kafka/protocol/messages/fetch.h"
+#include "kafka/protocol/messages/find_coordinator.h"
 #include "kafka/protocol/messages/list_offsets.h"
 #include "kafka/protocol/messages/metadata.h"
 #include "kafka/protocol/messages/produce.h"
@@ -30,6 +31,7 @@ decltype(auto) with_request_type(ApiKey key, F&& f) {
     case ApiKey::kListOffsets: return f(std::type_identity<ListOffsetsRequest>{});
     case ApiKey::kMetadata: return f(std::type_identity<MetadataRequest>{});
     case ApiKey::kSaslHandshake: return f(std::type_identity<SaslHandshakeRequest>{});
+    case ApiKey::kFindCoordinator: return f(std::type_identity<FindCoordinatorRequest>{});
     case ApiKey::kApiVersions: return f(std::type_identity<ApiVersionsRequest>{});
     case ApiKey::kCreateTopics: return f(std::type_identity<CreateTopicsRequest>{});
     case ApiKey::kDeleteTopics: return f(std::type_identity<DeleteTopicsRequest>{});
