@@ -37,6 +37,11 @@ std::string repetitive(size_t n) {
 }
 
 class CodecTest : public ::testing::TestWithParam<Compression> {};
+// Codecs that actually compress (not kNone).
+class CompressingCodecTest : public CodecTest {};
+// Codecs whose framing marks its own end, so trailing bytes are detectable (xerial snappy
+// is a sequence of chunks: junk after the last one reads as a truncated chunk or not at all).
+class SelfDelimitingCodecTest : public CodecTest {};
 
 TEST_P(CodecTest, RoundTripsEmptySmallRandomAndRepetitive) {
   Compression c = GetParam();
@@ -47,9 +52,8 @@ TEST_P(CodecTest, RoundTripsEmptySmallRandomAndRepetitive) {
   }
 }
 
-TEST_P(CodecTest, RepetitiveDataActuallyShrinks) {
+TEST_P(CompressingCodecTest, RepetitiveDataActuallyShrinks) {
   Compression c = GetParam();
-  if (c == Compression::kNone) GTEST_SKIP();
   EXPECT_LT(compress(c, repetitive(1 << 20)).size(), size_t(1 << 18));
 }
 
@@ -69,9 +73,8 @@ TEST_P(CodecTest, UnlimitedOutputMeansSizeMax) {
   EXPECT_EQ(decompress(c, compress(c, in), SIZE_MAX), in);
 }
 
-TEST_P(CodecTest, TruncatedFramesAreRejected) {
+TEST_P(CompressingCodecTest, TruncatedFramesAreRejected) {
   Compression c = GetParam();
-  if (c == Compression::kNone) GTEST_SKIP();
   std::string in = repetitive(100000) + random_bytes(3000, 1);
   std::string z = compress(c, in);
   for (size_t cut = 0; cut < z.size(); cut += (cut < 64 ? 1 : 97)) {
@@ -86,9 +89,8 @@ TEST_P(CodecTest, TruncatedFramesAreRejected) {
   }
 }
 
-TEST_P(CodecTest, TrailingGarbageIsRejected) {
+TEST_P(SelfDelimitingCodecTest, TrailingGarbageIsRejected) {
   Compression c = GetParam();
-  if (c == Compression::kNone || c == Compression::kSnappy) GTEST_SKIP();
   std::string z = compress(c, "some data") + "junk";
   EXPECT_THROW(decompress(c, z, kBig), DecodeError);
 }
@@ -110,6 +112,14 @@ TEST_P(CodecTest, GarbageNeverCrashes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecTest, ::testing::ValuesIn(kCodecs),
+                         [](const auto& info) { return std::string(compression_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Compressing, CompressingCodecTest,
+                         ::testing::Values(Compression::kGzip, Compression::kSnappy,
+                                           Compression::kLz4, Compression::kZstd),
+                         [](const auto& info) { return std::string(compression_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(SelfDelimiting, SelfDelimitingCodecTest,
+                         ::testing::Values(Compression::kGzip, Compression::kLz4,
+                                           Compression::kZstd),
                          [](const auto& info) { return std::string(compression_name(info.param)); });
 
 // Frames written by the codecs' own command-line tools (gzip 1.12, lz4 1.9.4, zstd 1.5.4),
