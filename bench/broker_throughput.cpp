@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 
 #include "support/broker_process.h"
+#include "support/disk_pump.h"
 #include "support/kafka_clients.h"
 #include "support/loopback_pump.h"
 
@@ -68,6 +69,17 @@ run, plus the broker's resident memory with 100 partitions.
   --keep                   keep the broker's temporary directory (data and log)
   --smoke                  tiny run (~2-3 s) to keep the benchmark from rotting
 )";
+
+/// The fdatasync interval matching the broker's --flush: every-batch = 0, "50ms", "1s".
+std::chrono::milliseconds sync_interval(const std::string& flush) {
+  if (flush == "every-batch") return std::chrono::milliseconds(0);
+  try {
+    if (flush.size() > 2 && flush.ends_with("ms")) return std::chrono::milliseconds(std::stoll(flush));
+    if (flush.size() > 1 && flush.ends_with("s")) return std::chrono::milliseconds(1000 * std::stoll(flush));
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("--flush " + flush + ": expected every-batch, Nms or Ns");
+}
 
 bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
@@ -118,6 +130,7 @@ bool parse(int argc, char** argv, Options& o) {
   if (o.duration_s <= 0 || o.repeat < 1 || o.sizes.empty() || o.memory_partitions < 1) {
     throw std::invalid_argument("--duration-seconds, --repeat, --record-sizes, --memory-partitions must be positive");
   }
+  sync_interval(o.flush);  // validates
   for (size_t s : o.sizes) {
     if (s == 0 || s > 900000) throw std::invalid_argument("record sizes must be 1..900000 bytes");
   }
@@ -146,10 +159,11 @@ struct Row {
   std::string what;
   size_t record_bytes = 0;
   int round = 0;
-  double mb_s = 0, records_s = 0, baseline_mb_s = 0;
+  double mb_s = 0, records_s = NAN, baseline_mb_s = 0;
+  double disk_mb_s = NAN;  // the disk write limit measured in the same round
   double broker_cpu = -1;  // broker CPU seconds per wall second (1.0 = one core busy)
   double client_cpu = -1;  // the same for this process (the librdkafka client)
-  bool loopback = false;
+  double first_ms = -1;    // from the start of the phase to the first ack / record
 };
 
 double median(std::vector<double> v) {
@@ -264,13 +278,40 @@ int main(int argc, char** argv) {
         PumpResult pump = loopback_pump(std::chrono::duration<double>(pump_s));
         double base = pump.mb_per_s();
 
-        double pump_cpu = pump.seconds > 0 ? pump.cpu_seconds / pump.seconds : -1;
-        rows.push_back({"loopback TCP limit", size, round, base, NAN, base, -1, pump_cpu, true});
-        rows.push_back({"produce (acks=1)", size, round, produced.mb_per_s(), produced.records_per_s(), base,
-                        produce_cpu, produce_client_cpu, false});
+        // And appending to a file next to the broker's log, with its flush policy.
+        progress(label + ": disk pump " + fmt("%.1f", pump_s) + " s");
+        PumpResult disk = disk_pump(broker.dir(), std::chrono::duration<double>(pump_s), sync_interval(opt.flush));
+        double disk_mb_s = disk.mb_per_s();
+
+        auto row = [&](std::string what, double mb_s) {
+          Row r;
+          r.what = std::move(what);
+          r.record_bytes = size;
+          r.round = round;
+          r.mb_s = mb_s;
+          r.baseline_mb_s = base;
+          r.disk_mb_s = disk_mb_s;
+          return r;
+        };
+        Row r = row("loopback TCP limit", base);
+        r.client_cpu = pump.seconds > 0 ? pump.cpu_seconds / pump.seconds : -1;
+        rows.push_back(r);
+        r = row("disk write limit (fdatasync every " + opt.flush + ")", disk_mb_s);
+        r.client_cpu = disk.seconds > 0 ? disk.cpu_seconds / disk.seconds : -1;
+        rows.push_back(r);
+        r = row("produce (acks=1)", produced.mb_per_s());
+        r.records_s = produced.records_per_s();
+        r.broker_cpu = produce_cpu;
+        r.client_cpu = produce_client_cpu;
+        r.first_ms = produced.first_record_seconds * 1000;
+        rows.push_back(r);
         if (fetched.error.empty()) {
-          rows.push_back({"fetch", size, round, fetched.mb_per_s(), fetched.records_per_s(), base, fetch_cpu,
-                          fetch_client_cpu, false});
+          r = row("fetch", fetched.mb_per_s());
+          r.records_s = fetched.records_per_s();
+          r.broker_cpu = fetch_cpu;
+          r.client_cpu = fetch_client_cpu;
+          r.first_ms = fetched.first_record_seconds * 1000;
+          rows.push_back(r);
         }
       }
     }
@@ -299,19 +340,26 @@ int main(int argc, char** argv) {
      << " per record size" << (opt.repeat > 1 ? ", " + std::to_string(opt.repeat) + " rounds" : "")
      << (opt.smoke ? " (--smoke: figures are meaningless)" : "") << "\n";
   md << "- MB = 10^6 bytes of record values (keys, headers and batch framing are not counted); ratio = MB/s "
-        "divided by the loopback TCP limit measured just after, for as long as the produce phase took; broker "
+        "divided by the loopback TCP limit measured just after, for as long as the produce phase took; vs disk = "
+        "produce MB/s divided by the disk write limit (1 MiB appends to a file next to the broker's log, "
+        "fdatasync at the broker's flush interval) measured just after that; broker "
         "CPU, client CPU = CPU seconds per wall second of the broker process and of this benchmark process "
-        "(the librdkafka client, or the pump's two threads); 1.00 = one core busy\n\n";
+        "(the librdkafka client, or the pump's two threads); 1.00 = one core busy; first = ms from the start of "
+        "the phase to the first delivery report (produce) or the first record (fetch after assign), included "
+        "in the rates\n\n";
 
-  md << "| what | record size | MB/s | records/s | baseline (loopback MB/s) | ratio | broker CPU | client CPU |\n";
-  md << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  md << "| what | record size | MB/s | records/s | baseline (loopback MB/s) | ratio | vs disk | broker CPU | client CPU "
+        "| first (ms) |\n";
+  md << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (auto& r : rows) {
     md << "| " << r.what << " | " << size_label(r.record_bytes)
        << (opt.repeat > 1 ? " #" + std::to_string(r.round) : "") << " | " << fmt("%.1f", r.mb_s) << " | "
        << (std::isnan(r.records_s) ? "—" : fmt("%.0f", r.records_s)) << " | " << fmt("%.1f", r.baseline_mb_s)
        << " | " << fmt("%.2f", r.baseline_mb_s > 0 ? r.mb_s / r.baseline_mb_s : NAN) << " | "
-       << (r.broker_cpu < 0 ? "—" : fmt("%.2f", r.broker_cpu)) << " | "
-       << (r.client_cpu < 0 ? "—" : fmt("%.2f", r.client_cpu)) << " |\n";
+       << (r.what.starts_with("produce") || r.what.starts_with("disk") ? fmt("%.2f", r.mb_s / r.disk_mb_s) : "—")
+       << " | " << (r.broker_cpu < 0 ? "—" : fmt("%.2f", r.broker_cpu)) << " | "
+       << (r.client_cpu < 0 ? "—" : fmt("%.2f", r.client_cpu)) << " | "
+       << (r.first_ms < 0 ? "—" : fmt("%.0f", r.first_ms)) << " |\n";
   }
 
   md << "\n## Targets (1 KiB records, median ratio over rounds)\n\n";

@@ -163,12 +163,13 @@ struct DeliveryState {
   uint64_t failed = 0;
   uint64_t bytes = 0;
   std::string first_failure;
-  Clock::time_point last_report;
+  Clock::time_point first_report, last_report;
 };
 
 void delivery_cb(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   auto* st = static_cast<DeliveryState*>(m->_private);  // the msg_opaque given to produce
   st->last_report = Clock::now();
+  if (st->delivered + st->failed == 0) st->first_report = st->last_report;
   if (m->err) {
     if (st->failed++ == 0) st->first_failure = rd_kafka_err2name(m->err) + std::string(": ") + rd_kafka_message_errstr(m);
   } else {
@@ -266,6 +267,7 @@ ClientRun produce_records(const ProduceSpec& spec) {
   run.records = st.delivered;
   run.bytes = st.bytes;
   run.seconds = seconds_between(start, st.last_report);
+  if (st.delivered + st.failed) run.first_record_seconds = seconds_between(start, st.first_report);
   if (run.error.empty() && st.failed) {
     run.error = std::to_string(st.failed) + " of " + std::to_string(sent) +
                 " records failed delivery; first: " + st.first_failure;
@@ -297,7 +299,12 @@ ClientRun fetch_records(const FetchSpec& spec) {
                          {"fetch.max.bytes", std::to_string(64 << 20)},
                          {"max.partition.fetch.bytes", std::to_string(64 << 20)},
                          {"receive.message.max.bytes", std::to_string((64 << 20) + (1 << 20))},
-                         {"queued.max.messages.kbytes", std::to_string(256 << 10)},
+                         // librdkafka 2.0 stops fetching while more than queued.min.messages
+                         // (default 100000) are queued and then re-checks only about once a
+                         // second: one 64 MiB response of 100 B records (~600k) would stall
+                         // the consumer ~1 s per response. Keep both limits above a response.
+                         {"queued.min.messages", "10000000"},
+                         {"queued.max.messages.kbytes", std::to_string(1 << 20)},
                          {"enable.partition.eof", "false"},
                      },
                      &errors);
@@ -327,6 +334,7 @@ ClientRun fetch_records(const FetchSpec& spec) {
   std::string first_wrong;
   std::set<std::string> message_errors;
   auto last_progress = start, last_record = start;
+  bool first = true;
   while (run.records < spec.expected_records && !errors.fatal) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
     auto now = Clock::now();
@@ -354,6 +362,10 @@ ClientRun fetch_records(const FetchSpec& spec) {
                       " bytes, expected " + std::to_string(spec.record_bytes);
       }
       next_offset = m->offset + 1;
+      if (first) {
+        run.first_record_seconds = seconds_between(start, now);
+        first = false;
+      }
       ++run.records;
       run.bytes += m->len;
       last_progress = last_record = now;

@@ -23,6 +23,7 @@ struct ClientRun {
   uint64_t records = 0;  // produce: acknowledged; fetch: received
   uint64_t bytes = 0;    // value bytes only (keys and record framing are not counted)
   double seconds = 0;    // produce: first send to last delivery report; fetch: assign to last record
+  double first_record_seconds = -1;  // produce: to the first delivery report; fetch: to the first record
   std::string error;     // empty when everything went as expected
   std::vector<std::string> notes;  // non-fatal client errors seen on the way (e.g. retries)
   double mb_per_s() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }
@@ -49,7 +50,7 @@ struct FetchSpec {
 };
 
 /// Assigns partition 0 from the beginning (fetch.max.bytes and max.partition.fetch.bytes
-/// 64 MiB) and reads until expected_records; checks offsets are 0, 1, 2, ... and sizes.
+/// 64 MiB, local queue up to 1 GiB) and reads until expected_records; checks offsets are 0, 1, 2, ... and sizes.
 ClientRun fetch_records(const FetchSpec& spec);
 
 std::string librdkafka_version();
