@@ -15,6 +15,9 @@ kafka::ErrorCode to_kafka_error(const log::Status& status) {
     case log::Errc::kCorruptBatch: return ErrorCode::kCorruptMessage;
     case log::Errc::kMessageTooLarge: return ErrorCode::kMessageTooLarge;
     case log::Errc::kStorageError: return ErrorCode::kKafkaStorageError;
+    case log::Errc::kOutOfOrderSequence: return ErrorCode::kOutOfOrderSequenceNumber;
+    case log::Errc::kInvalidProducerEpoch: return ErrorCode::kInvalidProducerEpoch;
+    case log::Errc::kDuplicateSequence: return ErrorCode::kDuplicateSequenceNumber;
   }
   return ErrorCode::kUnknownServerError;
 }

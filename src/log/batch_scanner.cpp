@@ -30,7 +30,9 @@ std::string check_batch_header(const uint8_t* p, size_t available) {
 
 BatchInfo batch_info(const uint8_t* p, uint64_t position) {
   BatchHeaderView h(p);
-  return {position, uint32_t(h.total_size()), h.base_offset(), h.last_offset(), h.max_timestamp()};
+  return {position,          uint32_t(h.total_size()), h.base_offset(),   h.last_offset(),
+          h.max_timestamp(), h.producer_id(),          h.producer_epoch(), h.base_sequence(),
+          h.is_control()};
 }
 
 BatchScanner::BatchScanner(const FileHandle& file, uint64_t start, uint64_t end, int64_t min_offset,

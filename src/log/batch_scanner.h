@@ -15,13 +15,18 @@
 
 namespace sluice::log {
 
-/// Where one batch is and what its header says (all that the log indexes).
+/// Where one batch is and what its header says (all that the log indexes, and the
+/// producer fields that idempotence tracks: see ProducerState).
 struct BatchInfo {
   uint64_t position = 0;  // of its first byte in the segment file (or in a buffer)
   uint32_t size = 0;      // whole batch, header included
   int64_t base_offset = 0;
   int64_t last_offset = 0;
   int64_t max_timestamp = -1;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  bool control = false;
 };
 
 /// Checks the header of one batch at `p` with `available` readable bytes there. Returns

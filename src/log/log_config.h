@@ -43,6 +43,9 @@ struct LogConfig {
   /// so a compact-only log keeps everything (no data is ever dropped early).
   std::string cleanup_policy = "delete";
   FlushPolicy flush;  // broker-wide, not a topic config
+  /// producer.id.expiration.ms (broker-wide): an idempotent producer id that has not
+  /// appended for this long is forgotten by the partition (see ProducerState).
+  int64_t producer_id_expiration_ms = 24LL * 3600 * 1000;
 
   bool deletes_by_retention() const;
   bool operator==(const LogConfig&) const = default;

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <set>
 #include <system_error>
 
@@ -20,6 +23,23 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ProducerBatch producer_batch(const BatchInfo& b) {
+  return {b.producer_id,
+          b.producer_epoch,
+          b.base_sequence,
+          increment_sequence(b.base_sequence, int32_t(b.last_offset - b.base_offset)),
+          b.base_offset,
+          b.last_offset,
+          b.max_timestamp,
+          b.control};
 }
 
 }  // namespace
@@ -45,7 +65,7 @@ Status PartitionLog::load() {
   std::filesystem::create_directories(dir_, ec);
   if (ec) return io_error("cannot create log directory", dir_, ec.value());
 
-  std::set<int64_t> bases;
+  std::set<int64_t> bases, snapshots;
   std::vector<std::filesystem::path> index_files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
@@ -61,6 +81,8 @@ Status PartitionLog::load() {
     if (!base) continue;
     if (ext == Segment::kLogSuffix)
       bases.insert(*base);
+    else if (ext == kSnapshotSuffix)
+      snapshots.insert(*base);
     else if (ext == Segment::kIndexSuffix || ext == Segment::kTimeIndexSuffix)
       index_files.push_back(entry.path());
   }
@@ -91,9 +113,97 @@ Status PartitionLog::load() {
     }
   }
   for (const auto& [base, segment] : segments_) size_bytes_ += segment->size();
+  if (Status s = load_producer_state(snapshots); !s.ok()) return s;
   spdlog::debug("opened log {}: offsets [{}, {}), {} segment(s), {} bytes", dir_.string(),
                 log_start_offset(), log_end_offset(), segments_.size(), size_bytes_);
   return Status::success();
+}
+
+std::filesystem::path PartitionLog::snapshot_path(int64_t offset) const {
+  return dir_ / (Segment::file_stem(offset) + kSnapshotSuffix);
+}
+
+Status PartitionLog::load_producer_state(const std::set<int64_t>& snapshots) {
+  const int64_t start = log_start_offset(), end = log_end_offset();
+  const int64_t now = wall_clock_ms();
+  int64_t from = start;
+  std::optional<int64_t> loaded;
+  for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+    const auto path = snapshot_path(*it);
+    std::string problem;
+    if (*it > end) {
+      problem = "it is past the log end offset " + std::to_string(end);
+    } else {
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      if (!in) {
+        problem = "it cannot be read";
+      } else if (auto snap = ProducerState::parse(std::move(bytes).str(), problem)) {
+        if (snap->offset == *it) {
+          producers_ = std::move(snap->state);
+          loaded = *it;
+          from = std::max(*it, start);
+          break;
+        }
+        problem = "it names offset " + std::to_string(snap->offset);
+      }
+    }
+    spdlog::warn("log {}: ignoring and removing producer state snapshot {}: {}", dir_.string(),
+                 path.filename().string(), problem);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+  for (int64_t offset : snapshots)
+    if (loaded && offset <= *loaded) snapshots_.insert(offset);
+
+  // The batches after the snapshot (all of them without one).
+  size_t scanned = 0;
+  for (auto it = std::prev(segments_.upper_bound(from)); it != segments_.end(); ++it) {
+    const Segment& segment = *it->second;
+    if (segment.next_offset() <= from) continue;
+    Segment::HeaderCursor cursor(
+        segment, from > segment.base_offset() ? segment.scan_start_for_offset(from) : 0);
+    Status status;
+    while (auto batch = cursor.next(status)) {
+      if (batch->last_offset < from || batch->producer_id < 0) continue;
+      producers_.apply(producer_batch(*batch), now);
+      ++scanned;
+    }
+    if (status.code == Errc::kStorageError) return status;
+    if (!status.ok())
+      spdlog::error("log {}: producer state misses the batches after a bad header: {}",
+                    dir_.string(), status.message);
+  }
+  if (!producers_.empty())
+    spdlog::info("log {}: {} producer id(s) from {} and {} idempotent batch(es) in [{}, {})",
+                 dir_.string(), producers_.size(),
+                 loaded ? "the snapshot at " + std::to_string(*loaded) : std::string("no snapshot"),
+                 scanned, from, end);
+  return Status::success();
+}
+
+void PartitionLog::write_producer_snapshot() {
+  const int64_t offset = log_end_offset();
+  if (!snapshots_.empty() && *snapshots_.rbegin() == offset) return;  // unchanged since
+  const auto path = snapshot_path(offset);
+  auto tmp = path;
+  tmp += ".tmp";
+  Status s = write_file_atomically(path, tmp, producers_.serialize(offset));
+  if (!s.ok()) {
+    spdlog::warn("log {}: {} (the next open scans the log for producer state instead)",
+                 dir_.string(), s.message);
+    return;
+  }
+  snapshots_.insert(offset);
+  while (snapshots_.size() > 2) {
+    std::error_code ec;
+    std::filesystem::remove(snapshot_path(*snapshots_.begin()), ec);
+    if (ec)
+      spdlog::warn("log {}: cannot remove old snapshot {}: {}", dir_.string(),
+                   snapshot_path(*snapshots_.begin()).string(), ec.message());
+    snapshots_.erase(snapshots_.begin());
+  }
 }
 
 Status PartitionLog::closed_error() const {
@@ -123,6 +233,7 @@ Status PartitionLog::roll(int64_t now_ms) {
   unflushed_since_ms_ = -1;  // seal() synced the previous segment
   status = sync_dir(dir_);
   if (!status.ok()) spdlog::warn("{} (the new segment may vanish on power loss)", status.message);
+  write_producer_snapshot();  // a crash then rescans the active segment only
   spdlog::debug("log {}: rolled a new segment at offset {}", dir_.string(), base);
   return Status::success();
 }
@@ -153,6 +264,24 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
     pos += h.total_size();
   }
 
+  // Idempotent producers: refuse out-of-order batches, acknowledge retries unappended.
+  std::vector<ProducerBatch> producer_batches;
+  for (const auto& info : infos) {
+    if (info.producer_id < 0) continue;
+    if (producer_batches.empty()) producer_batches.reserve(infos.size());
+    producer_batches.push_back(producer_batch(info));
+  }
+  if (!producer_batches.empty()) {
+    ProducerCheck verdict = producers_.check(producer_batches);
+    if (verdict.kind == ProducerCheck::kRejected) return {std::move(verdict.status)};
+    if (verdict.kind == ProducerCheck::kDuplicate) {
+      AppendResult dup{Status::success(), verdict.original.first_offset,
+                       verdict.original.last_offset, -1};
+      dup.duplicate = true;
+      return dup;
+    }
+  }
+
   Segment* segment = &active();
   const bool too_big = segment->size() + batches.size() > uint64_t(config_.segment_bytes) ||
                        segment->size() + batches.size() > uint64_t(kInt32Max);
@@ -180,6 +309,10 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
     return {std::move(s)};
   }
   size_bytes_ += batches.size();
+  if (!producer_batches.empty()) {
+    for (const auto& info : infos)
+      if (info.producer_id >= 0) producers_.apply(producer_batch(info), now_ms);
+  }
   if (active_since_ms_ < 0) active_since_ms_ = now_ms;
   if (!sync && unflushed_since_ms_ < 0) unflushed_since_ms_ = now_ms;
   return {Status::success(), first, next - 1, now_ms};
@@ -300,6 +433,9 @@ RetentionResult PartitionLog::apply_retention(int64_t now_ms) {
     result.status = closed_error();
     return result;
   }
+  if (size_t n = producers_.expire(now_ms, config_.producer_id_expiration_ms); n > 0)
+    spdlog::info("log {}: forgot {} producer id(s) idle for over {} ms", dir_.string(), n,
+                 config_.producer_id_expiration_ms);
   if (!config_.deletes_by_retention()) return result;
   auto remove_oldest = [&](const char* reason) {
     uint64_t bytes = segments_.begin()->second->size();
@@ -367,14 +503,20 @@ Status PartitionLog::set_config(LogConfig config) {
 }
 
 Status PartitionLog::close() {
+  return shut_down(true);
+}
+
+Status PartitionLog::shut_down(bool snapshot) {
   if (closed_) return Status::success();
   Status s = flush();
+  // Only over durable data: a snapshot past what a crash could keep would be wrong.
+  if (s.ok() && snapshot) write_producer_snapshot();
   closed_ = true;
   return s;
 }
 
 Status PartitionLog::delete_log() {
-  Status s = close();
+  Status s = shut_down(false);
   if (!s.ok()) spdlog::warn("deleting {} without a final flush: {}", dir_.string(), s.message);
   segments_.clear();
   size_bytes_ = 0;

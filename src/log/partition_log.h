@@ -2,6 +2,10 @@
 // partition's record batches in offset order, as produced. Assigns offsets on append,
 // serves whole batches as file ranges for sendfile, finds offsets by timestamp, deletes
 // old segments by retention, and recovers a torn tail when opened after a crash.
+// Keeps the partition's idempotent-producer state (ProducerState): append() deduplicates
+// retried batches and refuses out-of-order ones; the state is rebuilt at open from the
+// newest `<offset>.snapshot` file (written at roll and clean close) plus a scan of the
+// batch headers after it, so it survives restarts and crashes alike.
 //
 // Not thread-safe: the broker calls every method from its one request thread. FileRanges
 // returned by read() own their descriptor and stay valid after retention or delete_log()
@@ -11,14 +15,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "common/file_range.h"
 #include "log/log_config.h"
+#include "log/producer_state.h"
 #include "log/record_timestamps.h"
 #include "log/segment.h"
 #include "log/status.h"
@@ -30,6 +36,9 @@ struct AppendResult {
   int64_t base_offset = -1;         // offset assigned to the first record
   int64_t last_offset = -1;         // offset assigned to the last record
   int64_t log_append_time_ms = -1;  // the `now_ms` of the append (Kafka's LogAppendTime)
+  /// The batch was a producer's retry of one already in the log: nothing was appended and
+  /// the offsets are those it got the first time (-1 log_append_time_ms).
+  bool duplicate = false;
 
   bool ok() const { return status.ok(); }
   const std::string& message() const { return status.message; }
@@ -80,8 +89,12 @@ class PartitionLog {
   /// in place, and stamps partition leader epoch 0 (the single broker's epoch); both
   /// fields are outside the CRC. Rolls to a new segment first when the active one would exceed
   /// segment.bytes or is older than segment.ms. With FlushPolicy::kEveryBatch the data is
-  /// fsynced before this returns. Errors: kCorruptBatch (malformed framing),
-  /// kMessageTooLarge (a batch over max.message.bytes), kStorageError (write or fsync
+  /// fsynced before this returns. Batches with a producer id are checked against the
+  /// producer state first (ProducerState::check): a retry of one of the producer's last 5
+  /// batches returns its original offsets with `duplicate` set and appends nothing.
+  /// Errors: kCorruptBatch (malformed framing), kMessageTooLarge (a batch over
+  /// max.message.bytes), kOutOfOrderSequence / kInvalidProducerEpoch / kDuplicateSequence
+  /// (refused by the producer state, nothing appended), kStorageError (write or fsync
   /// failed: the file is truncated back, nothing becomes visible, offsets are not used).
   AppendResult append(std::span<uint8_t> batches, int64_t now_ms);
 
@@ -104,10 +117,11 @@ class PartitionLog {
       std::function<std::optional<RecordTimestamp>(std::span<const uint8_t> batch, int64_t ts)>;
   TimestampLookup offset_for_timestamp(int64_t ts, const RecordFinder& decompressing_finder) const;
 
-  /// Deletes the oldest segments while they are older than retention.ms (by their largest
+  /// Forgets producer ids idle for producer.id.expiration.ms (any cleanup policy). Then
+  /// deletes the oldest segments while they are older than retention.ms (by their largest
   /// timestamp; an expired active segment is rolled first, as Kafka does) or while the log
   /// without them still holds at least retention.bytes. Only with cleanup.policy "delete".
-  /// Advances log_start_offset().
+  /// Advances log_start_offset(). Producer state is kept for batches deleted this way.
   RetentionResult apply_retention(int64_t now_ms);
 
   /// fsyncs unflushed appends (FlushPolicy::kInterval).
@@ -124,11 +138,15 @@ class PartitionLog {
   size_t segment_count() const { return segments_.size(); }
   const std::filesystem::path& dir() const { return dir_; }
 
+  /// Every producer id's epoch and last batches, as append() checks them.
+  const ProducerState& producer_state() const { return producers_; }
+
   const LogConfig& config() const { return config_; }
   /// Takes effect from the next append/retention; switching to kEveryBatch flushes now.
   Status set_config(LogConfig config);
 
-  /// fsyncs pending appends and stops the log: further appends, reads and retention fail
+  /// fsyncs pending appends, writes a producer state snapshot at the log end (so that the
+  /// next open need not scan) and stops the log: further appends, reads and retention fail
   /// with kStorageError. FileRanges already handed out stay valid.
   Status close();
   /// Closes the log and removes its directory.
@@ -136,8 +154,18 @@ class PartitionLog {
 
  private:
   PartitionLog(std::filesystem::path dir, LogConfig config);
+  static constexpr const char* kSnapshotSuffix = ".snapshot";
+
   Status load();
   Status roll(int64_t now_ms);
+  Status shut_down(bool snapshot);
+  /// Loads the newest usable snapshot of `snapshots` (removing stale or corrupt ones) and
+  /// applies the batch headers after it.
+  Status load_producer_state(const std::set<int64_t>& snapshots);
+  /// Writes the producer state as `<log end offset>.snapshot` and keeps the 2 newest
+  /// snapshots. Failures are logged only: the next open scans further back instead.
+  void write_producer_snapshot();
+  std::filesystem::path snapshot_path(int64_t offset) const;
   Segment& active() const { return *segments_.rbegin()->second; }
   Status delete_oldest_segment(const char* reason);
   Status closed_error() const;
@@ -149,6 +177,8 @@ class PartitionLog {
   int64_t active_since_ms_ = -1;     // first append into the active segment since open/roll
   int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced
   bool closed_ = false;
+  ProducerState producers_;
+  std::set<int64_t> snapshots_;  // offsets of the producer state snapshot files present
 };
 
 }  // namespace sluice::log

@@ -24,6 +24,12 @@ const char* errc_name(Errc code) {
       return "MESSAGE_TOO_LARGE";
     case Errc::kStorageError:
       return "STORAGE_ERROR";
+    case Errc::kOutOfOrderSequence:
+      return "OUT_OF_ORDER_SEQUENCE";
+    case Errc::kInvalidProducerEpoch:
+      return "INVALID_PRODUCER_EPOCH";
+    case Errc::kDuplicateSequence:
+      return "DUPLICATE_SEQUENCE";
   }
   return "UNKNOWN";
 }

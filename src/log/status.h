@@ -20,6 +20,9 @@ enum class Errc {
   kCorruptBatch,             // bytes handed to append are not well-formed v2 batches
   kMessageTooLarge,          // a batch is larger than max.message.bytes
   kStorageError,             // an I/O error (ENOSPC, EIO, permissions...) or a closed log
+  kOutOfOrderSequence,       // an idempotent producer's batch does not follow its last one
+  kInvalidProducerEpoch,     // an idempotent producer's batch has an epoch older than its own
+  kDuplicateSequence,        // a retried batch inside a multi-batch append (see ProducerState)
 };
 
 /// The name of a code, for log lines and test messages ("OFFSET_OUT_OF_RANGE").

@@ -41,6 +41,9 @@ struct BatchSpec {
   int64_t max_timestamp = 1000;
   size_t payload_bytes = 100;  // fake record bytes after the header
   uint8_t fill = 0xAB;
+  int64_t producer_id = -1;  // idempotent producer fields (see ProducerState)
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
 };
 
 /// A well-formed v2 batch with base offset 0 and a correct CRC.
@@ -56,9 +59,9 @@ inline std::vector<uint8_t> make_batch(const BatchSpec& spec = {}) {
   store_be<int32_t>(p + kLastOffsetDelta, spec.records - 1);
   store_be<int64_t>(p + kBaseTimestamp, spec.base_timestamp);
   store_be<int64_t>(p + kMaxTimestamp, spec.max_timestamp);
-  store_be<int64_t>(p + kProducerId, -1);
-  store_be<int16_t>(p + kProducerEpoch, -1);
-  store_be<int32_t>(p + kBaseSequence, -1);
+  store_be<int64_t>(p + kProducerId, spec.producer_id);
+  store_be<int16_t>(p + kProducerEpoch, spec.producer_epoch);
+  store_be<int32_t>(p + kBaseSequence, spec.base_sequence);
   store_be<int32_t>(p + kRecordCount, spec.records);
   store_be<uint32_t>(p + kCrc, crc32c(p + kAttributes, b.size() - kAttributes));
   return b;
