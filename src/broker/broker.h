@@ -13,6 +13,7 @@
 
 #include "broker/broker_config.h"
 #include "broker/fetch_waiters.h"
+#include "broker/group/group_coordinator.h"
 #include "log/log_store.h"
 
 namespace sluice::broker {
@@ -37,6 +38,7 @@ class Broker {
   const std::string& advertised_host() const { return advertised_host_; }
   log::LogStore& logs() { return *logs_; }
   FetchWaiters& fetch_waiters() { return waiters_; }
+  group::GroupCoordinator& groups() { return *groups_; }
   asio::io_context& io() { return io_; }
 
  private:
@@ -49,6 +51,7 @@ class Broker {
   asio::steady_timer maintenance_timer_;
   std::unique_ptr<log::LogStore> logs_;
   FetchWaiters waiters_;
+  std::unique_ptr<group::GroupCoordinator> groups_;
   std::string cluster_id_;
   std::string advertised_host_;
   uint16_t port_ = 0;

@@ -1,7 +1,7 @@
-// FindCoordinator. The group and transaction coordinators are not built yet, so every
-// lookup is answered COORDINATOR_NOT_AVAILABLE (clients retry; consumers that assign()
-// partitions themselves work). Serving the API at all matters: librdkafka enables LZ4 only
-// for brokers that list FindCoordinator.
+// FindCoordinator. This broker is the group coordinator of every group (key_type 0). The
+// transaction coordinator (key_type 1) is not built yet: COORDINATOR_NOT_AVAILABLE (clients
+// retry). Serving the API at all matters: librdkafka enables LZ4 only for brokers that
+// list FindCoordinator.
 #include "broker/broker.h"
 #include "broker/handlers.h"
 #include "kafka/protocol/errors.h"
@@ -10,11 +10,23 @@ namespace sluice::broker {
 
 using namespace sluice::kafka;
 
-FindCoordinatorResponse handle(Broker&, FindCoordinatorRequest& request, const RequestContext&) {
+FindCoordinatorResponse handle(Broker& broker, FindCoordinatorRequest& request,
+                               const RequestContext& ctx) {
   FindCoordinatorResponse response;
-  response.error_code = code(ErrorCode::kCoordinatorNotAvailable);
-  response.error_message = std::string(request.key_type == 1 ? "transaction" : "group") +
-                           " coordinator not available on this broker yet";
+  const int8_t key_type = ctx.version() >= 1 ? request.key_type : 0;
+  if (key_type == 0) {
+    response.node_id = broker.config().node_id;
+    response.host = broker.advertised_host();
+    response.port = int32_t(broker.port());
+    return response;
+  }
+  if (key_type == 1) {
+    response.error_code = code(ErrorCode::kCoordinatorNotAvailable);
+    response.error_message = "the transaction coordinator is not available on this broker yet";
+    return response;
+  }
+  response.error_code = code(ErrorCode::kInvalidRequest);
+  response.error_message = "unknown coordinator key type " + std::to_string(key_type);
   return response;
 }
 

@@ -64,7 +64,10 @@ DeleteTopicsResponse handle(Broker& broker, DeleteTopicsRequest& request,
   DeleteTopicsResponse response;
   for (const auto& name : request.topic_names) {
     auto status = broker.logs().delete_topic(name);
-    if (status.ok()) spdlog::info("deleted topic '{}' for {}", name, ctx.peer);
+    if (status.ok()) {
+      spdlog::info("deleted topic '{}' for {}", name, ctx.peer);
+      broker.groups().on_topic_deleted(name);
+    }
     response.responses.push_back({name, code(to_kafka_error(status))});
   }
   return response;

@@ -12,7 +12,15 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kFetch, "Fetch", 0, 11, 12},
     ApiInfo{ApiKey::kListOffsets, "ListOffsets", 0, 5, 6},
     ApiInfo{ApiKey::kMetadata, "Metadata", 0, 8, 9},
+    ApiInfo{ApiKey::kOffsetCommit, "OffsetCommit", 0, 7, 8},
+    ApiInfo{ApiKey::kOffsetFetch, "OffsetFetch", 0, 5, 6},
     ApiInfo{ApiKey::kFindCoordinator, "FindCoordinator", 0, 2, 3},
+    ApiInfo{ApiKey::kJoinGroup, "JoinGroup", 0, 5, 6},
+    ApiInfo{ApiKey::kHeartbeat, "Heartbeat", 0, 3, 4},
+    ApiInfo{ApiKey::kLeaveGroup, "LeaveGroup", 0, 3, 4},
+    ApiInfo{ApiKey::kSyncGroup, "SyncGroup", 0, 3, 4},
+    ApiInfo{ApiKey::kDescribeGroups, "DescribeGroups", 0, 4, 5},
+    ApiInfo{ApiKey::kListGroups, "ListGroups", 0, 2, 3},
     ApiInfo{ApiKey::kSaslHandshake, "SaslHandshake", 0, 1, kNever},
     ApiInfo{ApiKey::kApiVersions, "ApiVersions", 0, 3, 3},
     ApiInfo{ApiKey::kCreateTopics, "CreateTopics", 0, 4, 5},
@@ -20,7 +28,9 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
     ApiInfo{ApiKey::kAlterConfigs, "AlterConfigs", 0, 1, 2},
     ApiInfo{ApiKey::kCreatePartitions, "CreatePartitions", 0, 1, 2},
+    ApiInfo{ApiKey::kDeleteGroups, "DeleteGroups", 0, 1, 2},
     ApiInfo{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, 1},
+    ApiInfo{ApiKey::kOffsetDelete, "OffsetDelete", 0, 0, kNever},
 };
 
 }  // namespace

@@ -64,6 +64,7 @@ enum class ErrorCode : int16_t {
   kMemberIdRequired = 79,
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
   kNonEmptyGroup = 68,
   kKafkaStorageError = 56,
   kInvalidRecord = 87,
