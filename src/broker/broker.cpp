@@ -42,7 +42,10 @@ std::string load_or_create_cluster_id(const std::filesystem::path& dir) {
 }  // namespace
 
 Broker::Broker(BrokerConfig config)
-    : config_(std::move(config)), acceptor_(io_), maintenance_timer_(io_) {
+    : config_(std::move(config)),
+      acceptor_(io_),
+      maintenance_timer_(io_),
+      producer_ids_(config_.data_dir) {
   // sendfile() to a socket the client has closed raises SIGPIPE, whose default action
   // would kill the whole process; the failed call's EPIPE is handled per connection.
   ::signal(SIGPIPE, SIG_IGN);

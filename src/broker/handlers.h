@@ -44,6 +44,8 @@ asio::awaitable<kafka::FetchResponse> handle(Broker&, kafka::FetchRequest&,
 kafka::ListOffsetsResponse handle(Broker&, kafka::ListOffsetsRequest&, const RequestContext&);
 kafka::CreateTopicsResponse handle(Broker&, kafka::CreateTopicsRequest&, const RequestContext&);
 kafka::DeleteTopicsResponse handle(Broker&, kafka::DeleteTopicsRequest&, const RequestContext&);
+kafka::InitProducerIdResponse handle(Broker&, kafka::InitProducerIdRequest&,
+                                     const RequestContext&);
 kafka::CreatePartitionsResponse handle(Broker&, kafka::CreatePartitionsRequest&,
                                        const RequestContext&);
 kafka::DescribeConfigsResponse handle(Broker&, kafka::DescribeConfigsRequest&,

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include <system_error>
 
 #include "common/batch_header.h"
+#include "common/clock.h"
 #include "log/batch_scanner.h"
 #include "log/record_timestamps.h"
 
@@ -23,12 +23,6 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
-}
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 ProducerBatch producer_batch(const BatchInfo& b) {

@@ -1,6 +1,7 @@
-// Produce: validate each partition's batches, append them to its log, wake waiting
-// fetches. Batches are stored exactly as received once their CRC checks out; v0/v1
-// message sets are converted to one v2 batch first.
+// Produce: validate each partition's batches, append them to its log (which deduplicates
+// idempotent producers' retries), wake waiting fetches. Batches are stored exactly as
+// received once their CRC checks out; v0/v1 message sets are converted to one v2 batch
+// first.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -61,11 +62,19 @@ ProduceResponse::Partition produce_partition(Broker& broker, const std::string& 
   auto validation = validate_batches(batches, options);
   if (!validation.ok()) return fail(validation.error, validation.reason);
 
+  // The log checks idempotent producers' sequences: a retry of a batch it holds comes
+  // back as `duplicate` with the original offsets, acknowledged as Kafka does (no error).
   auto appended = partition->append(batches, now);
   if (!appended.ok())
     return fail(to_kafka_error(appended.status), appended.message());
   out.base_offset = appended.base_offset;
   out.log_start_offset = partition->log_start_offset();
+  if (appended.duplicate) {
+    spdlog::debug("produce to {}-{} from {}: producer {} retried the batch at offset {}", topic,
+                  data.index, ctx.peer, validation.summary.first.producer_id,
+                  appended.base_offset);
+    return out;
+  }
   broker.fetch_waiters().notify(FetchWaiters::key(topic, data.index));
   return out;
 }

@@ -25,6 +25,7 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kApiVersions, "ApiVersions", 0, 3, 3},
     ApiInfo{ApiKey::kCreateTopics, "CreateTopics", 0, 4, 5},
     ApiInfo{ApiKey::kDeleteTopics, "DeleteTopics", 0, 3, 4},
+    ApiInfo{ApiKey::kInitProducerId, "InitProducerId", 0, 4, 2},
     ApiInfo{ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
     ApiInfo{ApiKey::kAlterConfigs, "AlterConfigs", 0, 1, 2},
     ApiInfo{ApiKey::kCreatePartitions, "CreatePartitions", 0, 1, 2},

@@ -56,6 +56,7 @@ decltype(auto) with_request_type(ApiKey key, F&& f) {
     case ApiKey::kApiVersions: return f(std::type_identity<ApiVersionsRequest>{});
     case ApiKey::kCreateTopics: return f(std::type_identity<CreateTopicsRequest>{});
     case ApiKey::kDeleteTopics: return f(std::type_identity<DeleteTopicsRequest>{});
+    case ApiKey::kInitProducerId: return f(std::type_identity<InitProducerIdRequest>{});
     case ApiKey::kDescribeConfigs: return f(std::type_identity<DescribeConfigsRequest>{});
     case ApiKey::kAlterConfigs: return f(std::type_identity<AlterConfigsRequest>{});
     case ApiKey::kCreatePartitions: return f(std::type_identity<CreatePartitionsRequest>{});
