@@ -180,6 +180,8 @@ Status PartitionLog::load_producer_state(const std::set<int64_t>& snapshots) {
 void PartitionLog::write_producer_snapshot() {
   const int64_t offset = log_end_offset();
   if (!snapshots_.empty() && *snapshots_.rbegin() == offset) return;  // unchanged since
+  // An empty log is scanned at no cost: spare the fsyncs (brokers with many partitions).
+  if (producers_.empty() && log_start_offset() == offset) return;
   const auto path = snapshot_path(offset);
   auto tmp = path;
   tmp += ".tmp";
