@@ -276,22 +276,35 @@ void describe_one(GroupAdmin& admin, const GroupsOptions& o, const std::string& 
     failures.push_back(explain("describe", group, d.error));
     return;
   }
-  const auto committed = admin.committed_offsets(group);
-  if (committed.error && committed.error.code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
-    failures.push_back("cannot read the committed offsets of consumer group '" + group +
-                       "': " + committed.error.describe());
-    return;
+  // Every committed offset, and those of the assigned partitions by name: brokers before
+  // Kafka 2.4 answer "every partition" as librdkafka 2.0 asks it with nothing.
+  std::vector<TopicPartition> assigned;
+  for (const auto& m : d.members) {
+    assigned.insert(assigned.end(), m.assignment.begin(), m.assignment.end());
   }
-  std::vector<PartitionOffset> offsets;
-  for (const auto& c : committed.offsets) {
-    if (c.error) {
-      failures.push_back("cannot read the committed offset of " + c.tp.topic + "[" +
-                         std::to_string(c.tp.partition) + "] for consumer group '" + group +
-                         "': " + c.error.describe());
-    } else if (c.offset >= 0) {
-      offsets.push_back(c);
+  std::map<TopicPartition, PartitionOffset> found;
+  auto read = [&](const std::vector<TopicPartition>& partitions) {
+    const auto committed = admin.committed_offsets(group, partitions);
+    if (committed.error && committed.error.code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+      failures.push_back("cannot read the committed offsets of consumer group '" + group +
+                         "': " + committed.error.describe());
+      return false;
     }
-  }
+    for (const auto& c : committed.offsets) {
+      if (c.error) {
+        failures.push_back("cannot read the committed offset of " + c.tp.topic + "[" +
+                           std::to_string(c.tp.partition) + "] for consumer group '" + group +
+                           "': " + c.error.describe());
+      } else if (c.offset >= 0) {
+        found[c.tp] = c;
+      }
+    }
+    return true;
+  };
+  if (!read({})) return;
+  if (!assigned.empty() && !read(assigned)) return;
+  std::vector<PartitionOffset> offsets;
+  for (const auto& [tp, c] : found) offsets.push_back(c);
   if (d.state == "Dead" && d.members.empty() && offsets.empty()) {
     failures.push_back("consumer group '" + group + "' does not exist");
     return;
@@ -415,12 +428,17 @@ void run_reset(const GroupsOptions& o) {
                              " active member(s); offsets can only be reset while the group is "
                              "inactive (stop its consumers first)");
   }
-  const auto committed = admin.committed_offsets(group);
-  if (committed.error && committed.error.code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
-    throw std::runtime_error("cannot read the committed offsets of consumer group '" + group +
-                             "': " + committed.error.describe());
-  }
-  const auto partitions = reset_partitions(admin, o, committed.offsets);
+  auto read_committed = [&](const std::vector<TopicPartition>& partitions) {
+    auto committed = admin.committed_offsets(group, partitions);
+    if (committed.error && committed.error.code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+      throw std::runtime_error("cannot read the committed offsets of consumer group '" + group +
+                               "': " + committed.error.describe());
+    }
+    return committed;
+  };
+  const auto partitions =
+      reset_partitions(admin, o, o.all_topics ? read_committed({}).offsets : std::vector<PartitionOffset>{});
+  const auto committed = read_committed(partitions);
 
   std::map<std::string, std::vector<int32_t>> by_topic;
   for (const auto& tp : partitions) by_topic[tp.topic].push_back(tp.partition);

@@ -1,6 +1,7 @@
 #include "kafka/client/group_admin.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include "kafka/client/topic_partition_list.h"
@@ -58,6 +59,39 @@ GroupOffsets group_offsets(const rd_kafka_group_result_t* const* results, size_t
   return out;
 }
 
+GroupDescription description(const rd_kafka_ConsumerGroupDescription_t* d) {
+  GroupDescription out;
+  out.group_id = rd_kafka_ConsumerGroupDescription_group_id(d);
+  out.error = to_error(rd_kafka_ConsumerGroupDescription_error(d));
+  out.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d));
+  if (const char* a = rd_kafka_ConsumerGroupDescription_partition_assignor(d)) {
+    out.partition_assignor = a;
+  }
+  out.is_simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0;
+  if (const auto* node = rd_kafka_ConsumerGroupDescription_coordinator(d)) {
+    out.coordinator.id = rd_kafka_Node_id(node);
+    if (const char* h = rd_kafka_Node_host(node)) out.coordinator.host = h;
+    out.coordinator.port = rd_kafka_Node_port(node);
+  }
+  auto str = [](const char* s) { return s ? std::string(s) : std::string(); };
+  const size_t members = rd_kafka_ConsumerGroupDescription_member_count(d);
+  for (size_t i = 0; i < members; ++i) {
+    const auto* m = rd_kafka_ConsumerGroupDescription_member(d, i);
+    GroupMember gm;
+    gm.member_id = str(rd_kafka_MemberDescription_consumer_id(m));
+    gm.group_instance_id = str(rd_kafka_MemberDescription_group_instance_id(m));
+    gm.client_id = str(rd_kafka_MemberDescription_client_id(m));
+    gm.host = str(rd_kafka_MemberDescription_host(m));
+    if (const auto* a = rd_kafka_MemberDescription_assignment(m)) {
+      gm.assignment = to_partitions(rd_kafka_MemberAssignment_partitions(a));
+    }
+    out.members.push_back(std::move(gm));
+  }
+  std::sort(out.members.begin(), out.members.end(),
+            [](const auto& a, const auto& b) { return a.member_id < b.member_id; });
+  return out;
+}
+
 }  // namespace
 
 // One in-flight admin request: its options (timeouts) and the queue its result arrives on.
@@ -95,8 +129,18 @@ struct GroupAdmin::Request {
   }
 };
 
+namespace {
+
+// Looking a topic up (reset-offsets --topic) must not create it.
+Config without_auto_create(Config config) {
+  config.set_default("allow.auto.create.topics", "false");
+  return config;
+}
+
+}  // namespace
+
 GroupAdmin::GroupAdmin(Config config, std::chrono::milliseconds timeout)
-    : handle_(std::move(config), Handle::Role::producer), timeout_(timeout) {}
+    : handle_(without_auto_create(std::move(config)), Handle::Role::producer), timeout_(timeout) {}
 
 GroupListings GroupAdmin::list_groups() {
   Request req(*this, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, "ListGroups");
@@ -116,52 +160,61 @@ GroupListings GroupAdmin::list_groups() {
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
   size_t nerr = 0;
   const auto* errors = rd_kafka_ListConsumerGroups_result_errors(result, &nerr);
-  for (size_t i = 0; i < nerr; ++i) out.errors.push_back(to_error(errors[i]));
+  for (size_t i = 0; i < nerr; ++i) {
+    auto e = to_error(errors[i]);
+    if (e.code == RD_KAFKA_RESP_ERR__TIMED_OUT || e.code == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      throw ClientError(handle_.timeout_message("ListGroups", timeout_), e.code);
+    }
+    out.errors.push_back(std::move(e));
+  }
+  std::vector<std::string> unknown;
+  for (const auto& g : out.groups) {
+    if (g.state == rd_kafka_consumer_group_state_name(RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN)) {
+      unknown.push_back(g.group_id);
+    }
+  }
+  if (!unknown.empty()) {
+    const auto described = describe_groups(unknown);
+    for (auto& g : out.groups) {
+      for (const auto& d : described) {
+        if (d.group_id == g.group_id && !d.error) g.state = d.state;
+      }
+    }
+  }
   return out;
 }
 
 GroupDescription GroupAdmin::describe_group(const std::string& group) {
+  return describe_groups({group}).front();
+}
+
+std::vector<GroupDescription> GroupAdmin::describe_groups(const std::vector<std::string>& groups) {
+  if (groups.empty()) return {};
   Request req(*this, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, "DescribeGroups");
-  const char* groups[] = {group.c_str()};
-  rd_kafka_DescribeConsumerGroups(handle_.get(), groups, 1, req.options.get(), req.queue.get());
+  std::vector<const char*> names;
+  for (const auto& g : groups) names.push_back(g.c_str());
+  rd_kafka_DescribeConsumerGroups(handle_.get(), names.data(), names.size(), req.options.get(),
+                                  req.queue.get());
   auto ev = req.wait(*this);
   size_t n = 0;
   const auto* results = rd_kafka_DescribeConsumerGroups_result_groups(
       rd_kafka_event_DescribeConsumerGroups_result(ev.get()), &n);
-  GroupDescription out;
-  out.group_id = group;
-  if (n == 0) {
-    out.error = {RD_KAFKA_RESP_ERR__BAD_MSG, "empty DescribeGroups response"};
-    return out;
+  std::map<std::string, GroupDescription> by_id;
+  for (size_t i = 0; i < n; ++i) {
+    auto d = description(results[i]);
+    by_id[d.group_id] = std::move(d);
   }
-  const auto* d = results[0];
-  out.error = to_error(rd_kafka_ConsumerGroupDescription_error(d));
-  out.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d));
-  if (const char* a = rd_kafka_ConsumerGroupDescription_partition_assignor(d)) {
-    out.partition_assignor = a;
-  }
-  out.is_simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0;
-  if (const auto* node = rd_kafka_ConsumerGroupDescription_coordinator(d)) {
-    out.coordinator.id = rd_kafka_Node_id(node);
-    if (const char* h = rd_kafka_Node_host(node)) out.coordinator.host = h;
-    out.coordinator.port = rd_kafka_Node_port(node);
-  }
-  const size_t members = rd_kafka_ConsumerGroupDescription_member_count(d);
-  for (size_t i = 0; i < members; ++i) {
-    const auto* m = rd_kafka_ConsumerGroupDescription_member(d, i);
-    GroupMember gm;
-    auto str = [](const char* s) { return s ? std::string(s) : std::string(); };
-    gm.member_id = str(rd_kafka_MemberDescription_consumer_id(m));
-    gm.group_instance_id = str(rd_kafka_MemberDescription_group_instance_id(m));
-    gm.client_id = str(rd_kafka_MemberDescription_client_id(m));
-    gm.host = str(rd_kafka_MemberDescription_host(m));
-    if (const auto* a = rd_kafka_MemberDescription_assignment(m)) {
-      gm.assignment = to_partitions(rd_kafka_MemberAssignment_partitions(a));
+  std::vector<GroupDescription> out;
+  for (const auto& g : groups) {
+    if (auto it = by_id.find(g); it != by_id.end()) {
+      out.push_back(it->second);
+    } else {
+      GroupDescription missing;
+      missing.group_id = g;
+      missing.error = {RD_KAFKA_RESP_ERR__BAD_MSG, "no answer for this group in DescribeGroups"};
+      out.push_back(std::move(missing));
     }
-    out.members.push_back(std::move(gm));
   }
-  std::sort(out.members.begin(), out.members.end(),
-            [](const auto& a, const auto& b) { return a.member_id < b.member_id; });
   return out;
 }
 

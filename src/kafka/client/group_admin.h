@@ -76,11 +76,15 @@ class GroupAdmin {
  public:
   GroupAdmin(Config config, std::chrono::milliseconds timeout);
 
-  // Every group of every broker of the cluster.
+  // Every group of every broker of the cluster. Brokers older than Kafka 2.6 (ListGroups
+  // v3 and below) do not tell the state; it is then asked with DescribeGroups.
   GroupListings list_groups();
   GroupDescription describe_group(const std::string& group);
+  // In the order of `groups`.
+  std::vector<GroupDescription> describe_groups(const std::vector<std::string>& groups);
   // The group's committed offsets: of `partitions`, or of every partition that has one when
-  // `partitions` is empty.
+  // `partitions` is empty. (librdkafka 2.0 asks for "every partition" with an empty topic
+  // list, which Kafka answers from 2.4 on; name the partitions for older brokers.)
   GroupOffsets committed_offsets(const std::string& group,
                                  const std::vector<TopicPartition>& partitions = {});
   // Commits `offsets` (their metadata is not sent) for the group, as an admin (no generation, no member): the broker
