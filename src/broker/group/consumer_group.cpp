@@ -397,6 +397,7 @@ void ConsumerGroup::remove_member_and_update(const std::string& member_id, int64
     case GroupState::kStable:
     case GroupState::kCompletingRebalance:
       prepare_rebalance(now_ms, reason);
+      try_complete_join(now_ms);  // e.g. the last member left: Empty at once
       break;
     case GroupState::kPreparingRebalance:
       try_complete_join(now_ms);

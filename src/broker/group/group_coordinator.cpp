@@ -226,8 +226,11 @@ kafka::OffsetCommitResponse GroupCoordinator::commit_offsets(
   if (ConsumerGroup* g = find_mutable(request.group_id)) {
     group_error = g->validate_commit(member_id, request.group_instance_id, generation, now());
   } else if (generation >= 0) {
-    // A generation of a group that no longer exists (e.g. across a broker restart).
-    group_error = ErrorCode::kIllegalGeneration;
+    // A member of a group without members: of an older incarnation of it (the broker
+    // restarted, or it was deleted). Kafka answers UNKNOWN_MEMBER_ID when the group is
+    // known (by its offsets), ILLEGAL_GENERATION when it is not.
+    group_error = offsets_->has_group(request.group_id) ? ErrorCode::kUnknownMemberId
+                                                        : ErrorCode::kIllegalGeneration;
   }
   const int64_t now_wall = wall_ms();
   std::vector<OffsetStore::Entry> entries;

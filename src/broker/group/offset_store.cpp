@@ -17,7 +17,6 @@ namespace {
 
 constexpr size_t kFrameHeader = 8;                      // length, crc
 constexpr uint32_t kMaxFrameBytes = 256u * 1024 * 1024;  // far above any real request
-constexpr uint64_t kMinCompactBytes = 16u * 1024 * 1024;
 
 enum Kind : uint8_t { kCommit = 1, kRemove = 2, kRemoveGroup = 3, kRemoveTopic = 4 };
 
@@ -91,15 +90,16 @@ void write_commit(Writer& w, std::string_view group, const GroupOffsets& offsets
 
 }  // namespace
 
-OffsetStore::OffsetStore(std::filesystem::path path, log::FlushPolicy flush)
-    : path_(std::move(path)), flush_(flush) {}
+OffsetStore::OffsetStore(std::filesystem::path path, log::FlushPolicy flush,
+                         uint64_t compact_min_bytes)
+    : path_(std::move(path)), flush_(flush), compact_min_bytes_(compact_min_bytes) {}
 
 OffsetStore::OpenResult OffsetStore::open(const std::filesystem::path& dir,
-                                          log::FlushPolicy flush) {
+                                          log::FlushPolicy flush, uint64_t compact_min_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return {log::io_error("cannot create", dir, ec.value()), nullptr};
-  std::unique_ptr<OffsetStore> store(new OffsetStore(dir / "offsets.log", flush));
+  std::unique_ptr<OffsetStore> store(new OffsetStore(dir / "offsets.log", flush, compact_min_bytes));
   if (Status s = store->load(); !s.ok()) return {std::move(s), nullptr};
   return {Status::success(), std::move(store)};
 }
@@ -219,7 +219,7 @@ Status OffsetStore::rewrite() {
   if (!file) return status;
   file_ = std::move(file);
   file_bytes_ = bytes.size();
-  compact_at_bytes_ = std::max<uint64_t>(kMinCompactBytes, 4 * file_bytes_);
+  compact_at_bytes_ = std::max<uint64_t>(compact_min_bytes_, 4 * file_bytes_);
   unflushed_since_ms_ = -1;
   return Status::success();
 }

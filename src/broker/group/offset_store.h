@@ -55,8 +55,10 @@ class OffsetStore {
   };
 
   /// Opens (creating) `dir`/offsets.log, recovers it and compacts it. Fails with
-  /// kStorageError when the directory or file cannot be read or written.
-  static OpenResult open(const std::filesystem::path& dir, log::FlushPolicy flush);
+  /// kStorageError when the directory or file cannot be read or written. The file is
+  /// compacted again once larger than max(compact_min_bytes, 4 x the live offsets).
+  static OpenResult open(const std::filesystem::path& dir, log::FlushPolicy flush,
+                         uint64_t compact_min_bytes = 16u * 1024 * 1024);
 
   struct Entry {
     std::string topic;
@@ -89,7 +91,7 @@ class OffsetStore {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  OffsetStore(std::filesystem::path path, log::FlushPolicy flush);
+  OffsetStore(std::filesystem::path path, log::FlushPolicy flush, uint64_t compact_min_bytes);
   log::Status load();
   log::Status rewrite();
   log::Status append(const std::string& payload);
@@ -100,6 +102,7 @@ class OffsetStore {
   log::FlushPolicy flush_;
   std::shared_ptr<log::FileHandle> file_;
   uint64_t file_bytes_ = 0;
+  uint64_t compact_min_bytes_;
   uint64_t compact_at_bytes_ = 0;
   int64_t unflushed_since_ms_ = -1;
   std::map<std::string, GroupOffsets, std::less<>> groups_;

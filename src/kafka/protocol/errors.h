@@ -65,6 +65,7 @@ enum class ErrorCode : int16_t {
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
   kGroupSubscribedToTopic = 86,
+  kGroupSubscribedToTopic = 86,
   kNonEmptyGroup = 68,
   kKafkaStorageError = 56,
   kInvalidRecord = 87,
