@@ -69,15 +69,6 @@ Broker::Broker(BrokerConfig config)
       [this](std::string_view topic, int32_t partition) {
         return logs_->partition(topic, partition) != nullptr;
       });
-  auto offsets = group::OffsetStore::open(config_.data_dir / "__consumer_offsets", config_.log.flush);
-  if (!offsets.ok())
-    throw std::runtime_error("cannot open the committed offsets in " + config_.data_dir.string() +
-                             ": " + offsets.status.message);
-  groups_ = std::make_unique<group::GroupCoordinator>(
-      config_.groups, std::move(offsets.store),
-      [this](std::string_view topic, int32_t partition) {
-        return logs_->partition(topic, partition) != nullptr;
-      });
 
   asio::error_code ec;
   auto address = asio::ip::make_address(config_.listen_host, ec);
@@ -121,7 +112,6 @@ void Broker::schedule_maintenance() {
     int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     logs_->flush_if_due(now_ms);
-    groups_->flush_if_due(now_ms);
     groups_->flush_if_due(now_ms);
     auto steady = std::chrono::steady_clock::now();
     if (steady - last_retention_check_ > std::chrono::seconds(30)) {

@@ -14,7 +14,6 @@
 #include "broker/broker_config.h"
 #include "broker/fetch_waiters.h"
 #include "broker/group/group_coordinator.h"
-#include "broker/group/group_coordinator.h"
 #include "broker/producer_id_allocator.h"
 #include "log/log_store.h"
 
@@ -41,7 +40,6 @@ class Broker {
   log::LogStore& logs() { return *logs_; }
   FetchWaiters& fetch_waiters() { return waiters_; }
   group::GroupCoordinator& groups() { return *groups_; }
-  group::GroupCoordinator& groups() { return *groups_; }
   ProducerIdAllocator& producer_ids() { return producer_ids_; }
   asio::io_context& io() { return io_; }
 
@@ -55,7 +53,6 @@ class Broker {
   asio::steady_timer maintenance_timer_;
   std::unique_ptr<log::LogStore> logs_;
   FetchWaiters waiters_;
-  std::unique_ptr<group::GroupCoordinator> groups_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   ProducerIdAllocator producer_ids_;
   std::string cluster_id_;

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "broker/group/consumer_group.h"
-#include "broker/group/consumer_group.h"
 #include "log/log_config.h"
 
 namespace sluice::broker {
@@ -23,7 +22,6 @@ struct BrokerConfig {
   int32_t max_request_bytes = 100 * 1024 * 1024;
   log::LogConfig log;  // defaults for every topic: retention, segment size, flush policy
   int32_t node_id = 0;
-  group::GroupConfig groups;  // session timeout bounds, initial rebalance delay, ...
   group::GroupConfig groups;  // session timeout bounds, initial rebalance delay, ...
 };
 

@@ -37,20 +37,6 @@ kafka::DescribeGroupsResponse handle(Broker&, kafka::DescribeGroupsRequest&,
                                      const RequestContext&);
 kafka::ListGroupsResponse handle(Broker&, kafka::ListGroupsRequest&, const RequestContext&);
 kafka::DeleteGroupsResponse handle(Broker&, kafka::DeleteGroupsRequest&, const RequestContext&);
-// Groups and committed offsets (handlers/group_*.cpp, over broker/group/).
-asio::awaitable<kafka::JoinGroupResponse> handle(Broker&, kafka::JoinGroupRequest&,
-                                                 const RequestContext&);
-asio::awaitable<kafka::SyncGroupResponse> handle(Broker&, kafka::SyncGroupRequest&,
-                                                 const RequestContext&);
-kafka::HeartbeatResponse handle(Broker&, kafka::HeartbeatRequest&, const RequestContext&);
-kafka::LeaveGroupResponse handle(Broker&, kafka::LeaveGroupRequest&, const RequestContext&);
-kafka::OffsetCommitResponse handle(Broker&, kafka::OffsetCommitRequest&, const RequestContext&);
-kafka::OffsetFetchResponse handle(Broker&, kafka::OffsetFetchRequest&, const RequestContext&);
-kafka::OffsetDeleteResponse handle(Broker&, kafka::OffsetDeleteRequest&, const RequestContext&);
-kafka::DescribeGroupsResponse handle(Broker&, kafka::DescribeGroupsRequest&,
-                                     const RequestContext&);
-kafka::ListGroupsResponse handle(Broker&, kafka::ListGroupsRequest&, const RequestContext&);
-kafka::DeleteGroupsResponse handle(Broker&, kafka::DeleteGroupsRequest&, const RequestContext&);
 kafka::MetadataResponse handle(Broker&, kafka::MetadataRequest&, const RequestContext&);
 kafka::ProduceResponse handle(Broker&, kafka::ProduceRequest&, const RequestContext&);
 asio::awaitable<kafka::FetchResponse> handle(Broker&, kafka::FetchRequest&,

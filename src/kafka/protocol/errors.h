@@ -65,7 +65,6 @@ enum class ErrorCode : int16_t {
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
   kGroupSubscribedToTopic = 86,
-  kGroupSubscribedToTopic = 86,
   kNonEmptyGroup = 68,
   kKafkaStorageError = 56,
   kInvalidRecord = 87,

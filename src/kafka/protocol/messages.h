@@ -51,16 +51,6 @@ decltype(auto) with_request_type(ApiKey key, F&& f) {
     case ApiKey::kListGroups: return f(std::type_identity<ListGroupsRequest>{});
     case ApiKey::kDeleteGroups: return f(std::type_identity<DeleteGroupsRequest>{});
     case ApiKey::kOffsetDelete: return f(std::type_identity<OffsetDeleteRequest>{});
-    case ApiKey::kOffsetCommit: return f(std::type_identity<OffsetCommitRequest>{});
-    case ApiKey::kOffsetFetch: return f(std::type_identity<OffsetFetchRequest>{});
-    case ApiKey::kJoinGroup: return f(std::type_identity<JoinGroupRequest>{});
-    case ApiKey::kHeartbeat: return f(std::type_identity<HeartbeatRequest>{});
-    case ApiKey::kLeaveGroup: return f(std::type_identity<LeaveGroupRequest>{});
-    case ApiKey::kSyncGroup: return f(std::type_identity<SyncGroupRequest>{});
-    case ApiKey::kDescribeGroups: return f(std::type_identity<DescribeGroupsRequest>{});
-    case ApiKey::kListGroups: return f(std::type_identity<ListGroupsRequest>{});
-    case ApiKey::kDeleteGroups: return f(std::type_identity<DeleteGroupsRequest>{});
-    case ApiKey::kOffsetDelete: return f(std::type_identity<OffsetDeleteRequest>{});
     case ApiKey::kSaslHandshake: return f(std::type_identity<SaslHandshakeRequest>{});
     case ApiKey::kFindCoordinator: return f(std::type_identity<FindCoordinatorRequest>{});
     case ApiKey::kApiVersions: return f(std::type_identity<ApiVersionsRequest>{});
