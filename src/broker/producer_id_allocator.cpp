@@ -36,8 +36,8 @@ bool ProducerIdAllocator::reserve_block(std::string& error) {
         found = err == std::errc() && ptr == end && next_ >= 0;
       }
       if (!found) {
-        error = "the producer id file " + path_.string() + " is unreadable or corrupt (it must hold a line '" +
-                std::string(kKey) +
+        error = "the producer id file " + path_.string() +
+                " is unreadable or corrupt (it must hold a line '" + std::string(kKey) +
                 "<n>'); restore it, or write a number above every producer id ever handed out";
         return false;
       }

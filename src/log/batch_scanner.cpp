@@ -30,9 +30,15 @@ std::string check_batch_header(const uint8_t* p, size_t available) {
 
 BatchInfo batch_info(const uint8_t* p, uint64_t position) {
   BatchHeaderView h(p);
-  return {position,          uint32_t(h.total_size()), h.base_offset(),   h.last_offset(),
-          h.max_timestamp(), h.producer_id(),          h.producer_epoch(), h.base_sequence(),
-          h.is_control()};
+  return {.position = position,
+          .size = uint32_t(h.total_size()),
+          .base_offset = h.base_offset(),
+          .last_offset = h.last_offset(),
+          .max_timestamp = h.max_timestamp(),
+          .producer_id = h.producer_id(),
+          .producer_epoch = h.producer_epoch(),
+          .base_sequence = h.base_sequence(),
+          .control = h.is_control()};
 }
 
 BatchScanner::BatchScanner(const FileHandle& file, uint64_t start, uint64_t end, int64_t min_offset,

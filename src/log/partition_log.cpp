@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <system_error>
 
 #include "common/batch_header.h"
@@ -26,14 +26,15 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }
 
 ProducerBatch producer_batch(const BatchInfo& b) {
-  return {b.producer_id,
-          b.producer_epoch,
-          b.base_sequence,
-          increment_sequence(b.base_sequence, int32_t(b.last_offset - b.base_offset)),
-          b.base_offset,
-          b.last_offset,
-          b.max_timestamp,
-          b.control};
+  return {
+      .producer_id = b.producer_id,
+      .producer_epoch = b.producer_epoch,
+      .first_sequence = b.base_sequence,
+      .last_sequence = increment_sequence(b.base_sequence, int32_t(b.last_offset - b.base_offset)),
+      .first_offset = b.base_offset,
+      .last_offset = b.last_offset,
+      .max_timestamp = b.max_timestamp,
+      .control = b.control};
 }
 
 }  // namespace

@@ -63,21 +63,20 @@ ProducerCheck check_one(const ProducerEntry* current, const ProducerBatch& b) {
   if (b.producer_epoch != current->epoch) {
     if (b.first_sequence != 0 && current->epoch >= 0) {
       out.kind = ProducerCheck::kRejected;
-      out.status = Status::error(
-          Errc::kOutOfOrderSequence,
-          describe(b) + ": a new epoch must start at sequence 0 (current epoch " +
-              std::to_string(current->epoch) + ")");
+      out.status =
+          Status::error(Errc::kOutOfOrderSequence,
+                        describe(b) + ": a new epoch must start at sequence 0 (current epoch " +
+                            std::to_string(current->epoch) + ")");
     }
     return out;
   }
   const int32_t last = current->batches.empty() ? -1 : current->batches.back().last_sequence;
   if (current->epoch >= 0 && !in_sequence(last, b.first_sequence)) {
     out.kind = ProducerCheck::kRejected;
-    out.status = Status::error(Errc::kOutOfOrderSequence,
-                               describe(b) + ": expected sequence " +
-                                   std::to_string(last == kInt32Max ? 0 : last + 1) +
-                                   " (the last batch appended ended at " + std::to_string(last) +
-                                   ")");
+    out.status = Status::error(
+        Errc::kOutOfOrderSequence,
+        describe(b) + ": expected sequence " + std::to_string(last == kInt32Max ? 0 : last + 1) +
+            " (the last batch appended ended at " + std::to_string(last) + ")");
   }
   return out;
 }
@@ -157,9 +156,8 @@ void ProducerState::apply(const ProducerBatch& b, int64_t now_ms) {
 }
 
 size_t ProducerState::expire(int64_t now_ms, int64_t max_age_ms) {
-  return std::erase_if(producers_, [&](const auto& kv) {
-    return now_ms - kv.second.last_append_ms > max_age_ms;
-  });
+  return std::erase_if(
+      producers_, [&](const auto& kv) { return now_ms - kv.second.last_append_ms > max_age_ms; });
 }
 
 const ProducerEntry* ProducerState::find(int64_t producer_id) const {
@@ -169,7 +167,8 @@ const ProducerEntry* ProducerState::find(int64_t producer_id) const {
 
 std::string ProducerState::serialize(int64_t offset) const {
   std::string body;
-  body.reserve(12 + producers_.size() * (kEntryBytes + ProducerState::kRetainedBatches * kBatchBytes));
+  body.reserve(12 +
+               producers_.size() * (kEntryBytes + ProducerState::kRetainedBatches * kBatchBytes));
   put<int64_t>(body, offset);
   put<int32_t>(body, int32_t(producers_.size()));
   // Sorted by id so that equal states give equal bytes.
@@ -217,8 +216,7 @@ std::optional<ProducerState::Snapshot> ProducerState::parse(std::string_view byt
   Reader r(body);
   Snapshot snap;
   int32_t count = 0;
-  if (!r.get(snap.offset) || !r.get(count) || count < 0 ||
-      size_t(count) > r.left() / kEntryBytes) {
+  if (!r.get(snap.offset) || !r.get(count) || count < 0 || size_t(count) > r.left() / kEntryBytes) {
     why = "truncated header";
     return std::nullopt;
   }

@@ -1,13 +1,14 @@
 // Idempotent producers in the log: ProducerState's rules (Kafka's ProducerStateManager),
 // and PartitionLog deduplicating retries and keeping the state across reopen, crash
 // (no snapshot), torn tails, stale or corrupt snapshots and retention.
+#include "log/producer_state.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <limits>
 
 #include "log/partition_log.h"
-#include "log/producer_state.h"
 #include "log_test_support.h"
 
 namespace sluice::log {
@@ -21,8 +22,13 @@ constexpr int32_t kMaxSeq = std::numeric_limits<int32_t>::max();
 
 ProducerBatch batch(int64_t pid, int16_t epoch, int32_t first_seq, int32_t records,
                     int64_t first_offset = 0) {
-  return {pid,          epoch, first_seq, increment_sequence(first_seq, records - 1), first_offset,
-          first_offset + records - 1, 1000, false};
+  return {.producer_id = pid,
+          .producer_epoch = epoch,
+          .first_sequence = first_seq,
+          .last_sequence = increment_sequence(first_seq, records - 1),
+          .first_offset = first_offset,
+          .last_offset = first_offset + records - 1,
+          .max_timestamp = 1000};
 }
 
 ProducerCheck::Kind verdict(const ProducerState& s, const ProducerBatch& b) {
@@ -217,7 +223,8 @@ AppendResult append(PartitionLog& log, std::vector<uint8_t> bytes, int64_t now =
 }
 
 // The epochs and remembered batches, without the wall-clock times.
-std::map<int64_t, std::pair<int16_t, std::vector<SequenceRange>>> state_of(const PartitionLog& log) {
+std::map<int64_t, std::pair<int16_t, std::vector<SequenceRange>>> state_of(
+    const PartitionLog& log) {
   std::map<int64_t, std::pair<int16_t, std::vector<SequenceRange>>> out;
   for (const auto& [id, e] : log.producer_state().producers()) out[id] = {e.epoch, e.batches};
   return out;

@@ -27,9 +27,10 @@ InitProducerIdResponse handle(Broker& broker, InitProducerIdRequest& request,
       out.error_code = code(ErrorCode::kInvalidRequest);
       return out;
     }
-    spdlog::info("InitProducerId for transactional id '{}' from {}: transactions are not "
-                 "supported yet (COORDINATOR_NOT_AVAILABLE)",
-                 *request.transactional_id, ctx.peer);
+    spdlog::info(
+        "InitProducerId for transactional id '{}' from {}: transactions are not "
+        "supported yet (COORDINATOR_NOT_AVAILABLE)",
+        *request.transactional_id, ctx.peer);
     out.error_code = code(ErrorCode::kCoordinatorNotAvailable);
     return out;
   }

@@ -65,14 +65,12 @@ ProduceResponse::Partition produce_partition(Broker& broker, const std::string& 
   // The log checks idempotent producers' sequences: a retry of a batch it holds comes
   // back as `duplicate` with the original offsets, acknowledged as Kafka does (no error).
   auto appended = partition->append(batches, now);
-  if (!appended.ok())
-    return fail(to_kafka_error(appended.status), appended.message());
+  if (!appended.ok()) return fail(to_kafka_error(appended.status), appended.message());
   out.base_offset = appended.base_offset;
   out.log_start_offset = partition->log_start_offset();
   if (appended.duplicate) {
     spdlog::debug("produce to {}-{} from {}: producer {} retried the batch at offset {}", topic,
-                  data.index, ctx.peer, validation.summary.first.producer_id,
-                  appended.base_offset);
+                  data.index, ctx.peer, validation.summary.first.producer_id, appended.base_offset);
     return out;
   }
   broker.fetch_waiters().notify(FetchWaiters::key(topic, data.index));
