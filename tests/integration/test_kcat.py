@@ -135,9 +135,10 @@ def test_roundtrip_100k_records_per_codec(broker4, codec):
 
     # Batches are stored as received, compressed with the codec the client was asked for
     # (librdkafka silently sends uncompressed batches when it believes the broker lacks the
-    # codec, which it infers from ApiVersions).
+    # codec, which it infers from ApiVersions). librdkafka also sends a batch uncompressed
+    # when compressing it did not make it smaller (a small tail batch), so 0 may appear too.
     codecs_on_disk = batch_codecs(broker4.data_dir, topic)
-    assert codecs_on_disk == {CODEC_IDS[codec]}, \
+    assert CODEC_IDS[codec] in codecs_on_disk and codecs_on_disk <= {0, CODEC_IDS[codec]}, \
         f"{codec}: batches on disk have codec ids {codecs_on_disk}"
 
 
