@@ -1,7 +1,7 @@
 // kafkajs 2.2 (a pure-JavaScript client with its own protocol code) against a real
 // `sluice broker`: producer send with and without keys, admin createTopics / listTopics /
-// fetchTopicOffsets; the records are read back with kcat, because kafkajs consumers always
-// join a consumer group.
+// fetchTopicOffsets (records read back with kcat); a consumer group that reads, commits and
+// resumes at its committed offsets.
 //
 // Run: SLUICE_BIN=build/sluice node --test tests/integration/kafkajs_test.mjs
 import { test, before, after } from 'node:test';
@@ -223,28 +223,58 @@ test('admin createTopics, listTopics, fetchTopicOffsets', async () => {
   }
 });
 
-test('consumer reads what the producer sent', { skip: 'needs the group coordinator (issue 3)' },
-  async () => {
-    const topic = 'kjs-consume';
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const messages = Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` }));
-    await producer.send({ topic, acks: -1, messages });
-    await producer.disconnect();
-
-    const consumer = kafka.consumer({ groupId: 'kjs-group' });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen = [];
+/** Runs a consumer of `groupId` until it has `count` records; returns them and disconnects. */
+async function consumeGroup(groupId, topic, count) {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen = [];
+  try {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${seen.length} records in 60s`)), 60000);
       consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(message.value.toString());
-          if (seen.length === messages.length) { clearTimeout(timer); resolve(); }
+        eachMessage: async ({ partition, message }) => {
+          seen.push({ partition, offset: Number(message.offset), value: message.value.toString() });
+          if (seen.length >= count) { clearTimeout(timer); resolve(); }
         },
       }).catch(reject);
     });
-    await consumer.disconnect();
-    assert.deepEqual([...seen].sort(), messages.map((m) => m.value).sort());
-  });
+  } finally {
+    await consumer.disconnect();  // commits what was processed, leaves the group
+  }
+  return seen;
+}
+
+test('consumer group reads, commits and resumes at the committed offsets', async () => {
+  const topic = 'kjs-consume';
+  const groupId = 'kjs-group';
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const messages = Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` }));
+  await producer.send({ topic, acks: -1, messages });
+
+  const seen = await consumeGroup(groupId, topic, messages.length);
+  assert.deepEqual(seen.map((r) => r.value).sort(), messages.map((m) => m.value).sort());
+
+  // The group committed every partition's end offset.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    assert.deepEqual(committed.partitions.map((p) => [p.partition, p.offset]).sort(),
+      ends.map((p) => [p.partition, p.high]).sort());
+    const { groups } = await admin.describeGroups([groupId]);
+    assert.equal(groups[0].state, 'Empty');
+    assert.equal(groups[0].protocolType, 'consumer');
+  } finally {
+    await admin.disconnect();
+  }
+
+  // A new consumer of the group reads only what came after.
+  const more = Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 7}`, value: `w${i}` }));
+  await producer.send({ topic, acks: -1, messages: more });
+  await producer.disconnect();
+  const resumed = await consumeGroup(groupId, topic, more.length);
+  assert.deepEqual(resumed.map((r) => r.value).sort(), more.map((m) => m.value).sort());
+});
