@@ -178,7 +178,7 @@ TEST_F(GroupCoordinatorTest, JoinErrorsBeforeTheGroup) {
   coordinator_->join(r, 5, {}, [&](kafka::JoinGroupResponse x) { out = x; });
   EXPECT_EQ(out->error_code, err(ErrorCode::kInvalidSessionTimeout));
   EXPECT_EQ(join("g", "made-up-member").error_code, err(ErrorCode::kUnknownMemberId));
-  EXPECT_EQ(describe("g").group_state, "Dead") << "failed joins leave nothing behind";
+  EXPECT_EQ(describe("g").group_state, "Dead") << "only a member without an id creates a group";
 
   kafka::HeartbeatRequest hb;
   hb.group_id = "nope";
@@ -205,6 +205,11 @@ TEST_F(GroupCoordinatorTest, SessionExpiryEmptiesAndForgetsTheGroup) {
   EXPECT_EQ(describe("g").group_state, "Stable");
   EXPECT_EQ(coordinator_->next_deadline(), now_ + 10000);
   now_ += 10000;
+  coordinator_->expire_due();
+  EXPECT_EQ(describe("g").group_state, "Empty");
+  EXPECT_EQ(coordinator_->list().groups.size(), 1u);
+  EXPECT_EQ(coordinator_->next_deadline(), now_ + 600000);
+  now_ += 600000;
   coordinator_->expire_due();
   EXPECT_EQ(describe("g").group_state, "Dead") << "empty and without offsets: forgotten";
   EXPECT_TRUE(coordinator_->list().groups.empty());

@@ -41,6 +41,9 @@ struct GroupConfig {
   int32_t initial_rebalance_delay_ms = 0;
   int32_t max_size = INT32_MAX;              // group.max.size
   int32_t offset_metadata_max_bytes = 4096;  // offset.metadata.max.bytes
+  /// How long an Empty group without committed offsets stays listed (Kafka drops such
+  /// groups at its next cleanup, offsets.retention.check.interval.ms = 10 min).
+  int64_t empty_group_retention_ms = 600000;
 };
 
 /// One (protocol name, metadata) a member supports, in its order of preference.

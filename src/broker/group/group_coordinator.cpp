@@ -70,14 +70,27 @@ const ConsumerGroup* GroupCoordinator::find(std::string_view group_id) const {
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
-void GroupCoordinator::after_change(std::string_view group_id) {
+void GroupCoordinator::after_change(std::string_view group_id, bool force) {
   auto it = groups_.find(group_id);
+  auto since = empty_since_.find(group_id);
   if (it != groups_.end()) {
     ConsumerGroup& g = *it->second;
-    if (g.state() == GroupState::kDead ||
-        (g.state() == GroupState::kEmpty && g.idle() && !offsets_->has_group(group_id)))
+    const bool unused =
+        g.state() == GroupState::kEmpty && g.idle() && !offsets_->has_group(group_id);
+    if (g.state() == GroupState::kDead) {
       groups_.erase(it);
+    } else if (!unused) {
+      if (since != empty_since_.end()) empty_since_.erase(since);
+    } else if (force || (since != empty_since_.end() &&
+                         now() - since->second >= config_.empty_group_retention_ms)) {
+      spdlog::info("group '{}': forgotten (empty, no committed offsets)", group_id);
+      groups_.erase(it);
+    } else if (since == empty_since_.end()) {
+      empty_since_.emplace(std::string(group_id), now());
+    }
   }
+  if (!groups_.count(group_id) && (since = empty_since_.find(group_id)) != empty_since_.end())
+    empty_since_.erase(since);
   rearm();
 }
 
@@ -85,6 +98,10 @@ std::optional<int64_t> GroupCoordinator::next_deadline() const {
   std::optional<int64_t> next;
   for (const auto& [id, g] : groups_)
     if (auto d = g->next_deadline(); d && (!next || *d < *next)) next = d;
+  for (const auto& [id, since] : empty_since_) {
+    int64_t d = since + config_.empty_group_retention_ms;
+    if (!next || d < *next) next = d;
+  }
   return next;
 }
 
@@ -110,6 +127,8 @@ void GroupCoordinator::expire_due() {
   std::vector<std::string> due;
   for (const auto& [id, g] : groups_)
     if (auto d = g->next_deadline(); d && *d <= t) due.push_back(id);
+  for (const auto& [id, since] : empty_since_)
+    if (since + config_.empty_group_retention_ms <= t) due.push_back(id);
   for (const auto& id : due) {
     if (ConsumerGroup* g = find_mutable(id)) g->expire(t);
     after_change(id);
@@ -350,7 +369,7 @@ kafka::OffsetDeleteResponse GroupCoordinator::delete_offsets(
     log::Status s = offsets_->remove(request.group_id, eligible);
     if (!s.ok()) return group_error(kStoreFailed);
   }
-  after_change(request.group_id);
+  after_change(request.group_id, /*force=*/true);
   return out;
 }
 
@@ -360,7 +379,7 @@ void GroupCoordinator::on_topic_deleted(std::string_view topic) {
     spdlog::warn("the committed offsets of deleted topic '{}' remain: {}", topic, s.message);
   std::vector<std::string> ids;
   for (const auto& [id, g] : groups_) ids.push_back(id);
-  for (const auto& id : ids) after_change(id);
+  for (const auto& id : ids) after_change(id, /*force=*/true);
 }
 
 // ---- Administration -------------------------------------------------------------------

@@ -7,8 +7,9 @@
 // from this call or from a later one (or from the timer): the callback must not call back
 // into the coordinator (the broker's handlers post the response to their coroutine).
 // Groups exist while they have members or committed offsets; an Empty group without
-// offsets is forgotten at once (DescribeGroups then says Dead, as Kafka does for an
-// unknown group). Membership is not persisted: after a restart members rejoin.
+// offsets is forgotten after GroupConfig::empty_group_retention_ms, or at once when its
+// last offsets are deleted (DescribeGroups then says Dead, as Kafka does for an unknown
+// group). Membership is not persisted: after a restart members rejoin.
 //
 // Time is read from the Clock (monotonic ms); run_timers() arms an asio steady_timer for
 // the next deadline, which needs the default (steady_clock) clock. Tests may instead give
@@ -88,8 +89,9 @@ class GroupCoordinator {
  private:
   int64_t now() const { return clock_(); }
   ConsumerGroup* find_mutable(std::string_view group_id);
-  /// Forgets the group if it is Empty, idle and has no offsets; re-arms the timer.
-  void after_change(std::string_view group_id);
+  /// Forgets the group if it is Dead, or Empty, idle and without offsets for the
+  /// retention (at once with `force`); re-arms the timer.
+  void after_change(std::string_view group_id, bool force = false);
   void rearm();
 
   GroupConfig config_;
@@ -97,6 +99,7 @@ class GroupCoordinator {
   PartitionExists partition_exists_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<ConsumerGroup>, std::less<>> groups_;
+  std::map<std::string, int64_t, std::less<>> empty_since_;  // Empty groups without offsets
   std::optional<asio::steady_timer> timer_;
   std::optional<int64_t> armed_for_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
