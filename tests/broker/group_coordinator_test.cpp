@@ -142,6 +142,8 @@ TEST_F(GroupCoordinatorTest, SimpleCommitsAndFetches) {
   ASSERT_EQ(all.topics[0].partitions.size(), 1u);
   EXPECT_EQ(all.topics[0].partitions[0].committed_offset, 17);
   EXPECT_TRUE(fetch("unknown-group", std::nullopt).topics.empty());
+  auto empty_list = fetch("simple", std::vector<kafka::OffsetFetchRequest::Topic>{});
+  ASSERT_EQ(empty_list.topics.size(), 1u) << "librdkafka 2.0 means 'all' by an empty list";
 
   EXPECT_EQ(describe("simple").group_state, "Empty");
   auto list = coordinator_->list();

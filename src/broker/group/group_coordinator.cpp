@@ -304,7 +304,10 @@ kafka::OffsetFetchResponse GroupCoordinator::fetch_offsets(const kafka::OffsetFe
       p.metadata = "";
     }
   };
-  if (!request.topics) {  // v2+: every committed offset of the group
+  // v2+: a null topic list asks for every committed offset of the group. So does an empty
+  // one here (Kafka answers it with nothing): librdkafka 2.0's ListConsumerGroupOffsets
+  // with no partitions sends an empty array where it means null.
+  if (!request.topics || (version >= 2 && request.topics->empty())) {
     if (const GroupOffsets* all = offsets_->group(request.group_id)) {
       for (const auto& [tp, c] : *all) {
         if (out.topics.empty() || out.topics.back().name != tp.first)
@@ -325,7 +328,6 @@ kafka::OffsetFetchResponse GroupCoordinator::fetch_offsets(const kafka::OffsetFe
       fill(p, offsets_->find(request.group_id, topic.name, partition));
     }
   }
-  (void)version;
   return out;
 }
 
