@@ -90,9 +90,15 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
-std::string offset_text(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
-Json offset_json(int64_t v) { return v < 0 ? Json(nullptr) : Json(v); }
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
+std::string offset_text(int64_t v) {
+  return v < 0 ? "-" : std::to_string(v);
+}
+Json offset_json(int64_t v) {
+  return v < 0 ? Json(nullptr) : Json(v);
+}
 
 // A sentence for a group-level failure, in the words a user of kafka-consumer-groups
 // would expect.
@@ -127,11 +133,11 @@ void run_list(const GroupsOptions& o) {
   const auto listings = admin.list_groups();
   if (o.json) {
     for (const auto& g : listings.groups) {
-      std::printf("%s\n", Json{{"group", g.group_id},
-                               {"state", g.state},
-                               {"protocol_type", g.protocol_type()}}
-                              .dump()
-                              .c_str());
+      std::printf(
+          "%s\n",
+          Json{{"group", g.group_id}, {"state", g.state}, {"protocol_type", g.protocol_type()}}
+              .dump()
+              .c_str());
     }
   } else {
     Table t({"GROUP", "STATE", "PROTOCOL-TYPE"});
@@ -139,8 +145,8 @@ void run_list(const GroupsOptions& o) {
     t.print();
   }
   std::vector<std::string> failures;
-  for (const auto& e : listings.errors) failures.push_back("a broker could not list its groups: " +
-                                                           e.describe());
+  for (const auto& e : listings.errors)
+    failures.push_back("a broker could not list its groups: " + e.describe());
   fail_if_any(failures);
 }
 
@@ -209,9 +215,8 @@ Json describe_json(const GroupDescription& d, const std::vector<PartitionRow>& r
       assignment.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
     }
     members.push_back({{"member_id", m.member_id},
-                       {"group_instance_id", m.group_instance_id.empty()
-                                                 ? Json(nullptr)
-                                                 : Json(m.group_instance_id)},
+                       {"group_instance_id",
+                        m.group_instance_id.empty() ? Json(nullptr) : Json(m.group_instance_id)},
                        {"client_id", m.client_id},
                        {"host", m.host},
                        {"assignment", assignment}});
@@ -241,9 +246,9 @@ Json describe_json(const GroupDescription& d, const std::vector<PartitionRow>& r
 void print_describe_text(const GroupDescription& d, const std::vector<PartitionRow>& rows) {
   std::printf("Group: %s\n", d.group_id.c_str());
   std::printf("State: %s\n", d.state.c_str());
-  std::printf("Protocol: %s%s\n", d.is_simple ? "-" : "consumer",
-              d.partition_assignor.empty() ? ""
-                                           : (" (assignor " + d.partition_assignor + ")").c_str());
+  std::printf(
+      "Protocol: %s%s\n", d.is_simple ? "-" : "consumer",
+      d.partition_assignor.empty() ? "" : (" (assignor " + d.partition_assignor + ")").c_str());
   std::printf("Coordinator: %d (%s:%d)\n", d.coordinator.id, d.coordinator.host.c_str(),
               d.coordinator.port);
   std::printf("Members: %zu\n", d.members.size());
@@ -392,7 +397,8 @@ std::vector<TopicPartition> reset_partitions(GroupAdmin& admin, const GroupsOpti
         p = -1;
       }
       if (p < 0) {
-        throw CLI::ValidationError("--topic", "expected TOPIC or TOPIC:P,P,... , got '" + spec + "'");
+        throw CLI::ValidationError("--topic",
+                                   "expected TOPIC or TOPIC:P,P,... , got '" + spec + "'");
       }
       if (p >= static_cast<int32_t>(t->partitions.size())) {
         throw std::runtime_error("topic '" + topic + "' has no partition " + std::to_string(p) +
@@ -407,10 +413,12 @@ std::vector<TopicPartition> reset_partitions(GroupAdmin& admin, const GroupsOpti
 
 void run_reset(const GroupsOptions& o) {
   if (o.topics.empty() && !o.all_topics) {
-    throw CLI::ValidationError("groups reset-offsets", "give --topic TOPIC[:P,...] or --all-topics");
+    throw CLI::ValidationError("groups reset-offsets",
+                               "give --topic TOPIC[:P,...] or --all-topics");
   }
   if (o.dry_run && o.execute) {
-    throw CLI::ValidationError("groups reset-offsets", "--dry-run and --execute exclude each other");
+    throw CLI::ValidationError("groups reset-offsets",
+                               "--dry-run and --execute exclude each other");
   }
   const auto reset = reset_mode(o);
   const std::string& group = o.groups.front();
@@ -436,8 +444,8 @@ void run_reset(const GroupsOptions& o) {
     }
     return committed;
   };
-  const auto partitions =
-      reset_partitions(admin, o, o.all_topics ? read_committed({}).offsets : std::vector<PartitionOffset>{});
+  const auto partitions = reset_partitions(
+      admin, o, o.all_topics ? read_committed({}).offsets : std::vector<PartitionOffset>{});
   const auto committed = read_committed(partitions);
 
   std::map<std::string, std::vector<int32_t>> by_topic;
@@ -466,11 +474,10 @@ void run_reset(const GroupsOptions& o) {
                                "] of consumer group '" + group + "': " + e.what());
     }
     if (target.clamped) {
-      std::fprintf(stderr,
-                   "warning: %s[%d]: the offset asked for is outside %lld..%lld; using %lld\n",
-                   tp.topic.c_str(), tp.partition, static_cast<long long>(pos.watermarks.low),
-                   static_cast<long long>(pos.watermarks.high),
-                   static_cast<long long>(target.offset));
+      std::fprintf(
+          stderr, "warning: %s[%d]: the offset asked for is outside %lld..%lld; using %lld\n",
+          tp.topic.c_str(), tp.partition, static_cast<long long>(pos.watermarks.low),
+          static_cast<long long>(pos.watermarks.high), static_cast<long long>(target.offset));
     }
     targets.push_back({tp, target.offset, {}, {}});
   }

@@ -16,8 +16,10 @@ struct Destroyer {
 };
 using Options = std::unique_ptr<rd_kafka_AdminOptions_t,
                                 Destroyer<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>>;
-using Queue = std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_t, rd_kafka_queue_destroy>>;
-using Event = std::unique_ptr<rd_kafka_event_t, Destroyer<rd_kafka_event_t, rd_kafka_event_destroy>>;
+using Queue =
+    std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_t, rd_kafka_queue_destroy>>;
+using Event =
+    std::unique_ptr<rd_kafka_event_t, Destroyer<rd_kafka_event_t, rd_kafka_event_destroy>>;
 
 Error to_error(const rd_kafka_error_t* e) {
   if (e == nullptr) return {};
@@ -29,7 +31,8 @@ Error to_error(const rd_kafka_error_t* e) {
 std::vector<TopicPartition> to_partitions(const rd_kafka_topic_partition_list_t* list) {
   std::vector<TopicPartition> out;
   if (list == nullptr) return out;
-  for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, list->elems[i].partition});
+  for (int i = 0; i < list->cnt; ++i)
+    out.push_back({list->elems[i].topic, list->elems[i].partition});
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -105,9 +108,8 @@ struct GroupAdmin::Request {
         options(rd_kafka_AdminOptions_new(admin.handle_.get(), op)),
         queue(rd_kafka_queue_new(admin.handle_.get())) {
     char errstr[256];
-    rd_kafka_AdminOptions_set_request_timeout(options.get(),
-                                              static_cast<int>(admin.timeout_.count()), errstr,
-                                              sizeof errstr);
+    rd_kafka_AdminOptions_set_request_timeout(
+        options.get(), static_cast<int>(admin.timeout_.count()), errstr, sizeof errstr);
   }
 
   // Waits for the result event; throws ClientError when the request as a whole failed.
@@ -229,8 +231,7 @@ GroupOffsets GroupAdmin::committed_offsets(const std::string& group,
   }
   auto* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.get());
   Request req(*this, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "OffsetFetch");
-  rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, req.options.get(),
-                                    req.queue.get());
+  rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, req.options.get(), req.queue.get());
   rd_kafka_ListConsumerGroupOffsets_destroy(request);
   auto ev = req.wait(*this);
   size_t n = 0;

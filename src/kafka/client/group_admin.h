@@ -28,8 +28,8 @@ struct TopicPartition {
 
 struct GroupListing {
   std::string group_id;
-  std::string state;          // "Stable", "Empty", ... (Kafka's names)
-  bool is_simple = false;     // no protocol type: offsets committed without joining
+  std::string state;       // "Stable", "Empty", ... (Kafka's names)
+  bool is_simple = false;  // no protocol type: offsets committed without joining
   // "consumer" for groups of Kafka consumers, "" for simple groups (librdkafka's
   // ListConsumerGroups reports only whether the protocol type is empty).
   std::string protocol_type() const { return is_simple ? "" : "consumer"; }
@@ -44,15 +44,15 @@ struct GroupMember {
   std::string member_id;
   std::string group_instance_id;  // "" unless static membership
   std::string client_id;
-  std::string host;               // as the broker reports it, e.g. "/127.0.0.1"
+  std::string host;                        // as the broker reports it, e.g. "/127.0.0.1"
   std::vector<TopicPartition> assignment;  // sorted
 };
 
 struct GroupDescription {
   std::string group_id;
-  Error error;                    // e.g. GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE
-  std::string state;              // "Dead" for a group the coordinator does not know
-  std::string partition_assignor; // "range", "cooperative-sticky", ... ("" when empty)
+  Error error;                     // e.g. GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE
+  std::string state;               // "Dead" for a group the coordinator does not know
+  std::string partition_assignor;  // "range", "cooperative-sticky", ... ("" when empty)
   bool is_simple = false;
   BrokerInfo coordinator;
   std::vector<GroupMember> members;  // sorted by member id
@@ -87,8 +87,8 @@ class GroupAdmin {
   // list, which Kafka answers from 2.4 on; name the partitions for older brokers.)
   GroupOffsets committed_offsets(const std::string& group,
                                  const std::vector<TopicPartition>& partitions = {});
-  // Commits `offsets` (their metadata is not sent) for the group, as an admin (no generation, no member): the broker
-  // accepts it only while the group has no members.
+  // Commits `offsets` (their metadata is not sent) for the group, as an admin (no generation, no
+  // member): the broker accepts it only while the group has no members.
   GroupOffsets alter_offsets(const std::string& group, const std::vector<PartitionOffset>& offsets);
   Error delete_group(const std::string& group);
 
