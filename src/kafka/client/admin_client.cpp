@@ -1,21 +1,14 @@
 #include "kafka/client/admin_client.h"
 
+
 #include <algorithm>
 #include <map>
 #include <memory>
+#include "kafka/client/admin_request.h"
 
 namespace sluice::kafka::client {
 
 namespace {
-
-template <typename T, void (*Destroy)(T*)>
-struct Destroyer {
-  void operator()(T* p) const { Destroy(p); }
-};
-using Options = std::unique_ptr<rd_kafka_AdminOptions_t,
-                                Destroyer<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>>;
-using Queue = std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_t, rd_kafka_queue_destroy>>;
-using Event = std::unique_ptr<rd_kafka_event_t, Destroyer<rd_kafka_event_t, rd_kafka_event_destroy>>;
 
 Error topic_result_error(const rd_kafka_topic_result_t* r) {
   Error e{rd_kafka_topic_result_error(r), {}};
@@ -32,42 +25,6 @@ std::vector<TopicOutcome> topic_outcomes(const rd_kafka_topic_result_t* const* r
 }
 
 }  // namespace
-
-// One in-flight admin request: its options (timeouts) and the queue its result arrives on.
-struct AdminClient::Request {
-  std::string name;  // for messages: "CreateTopics"
-  Options options;
-  Queue queue;
-
-  Request(AdminClient& admin, rd_kafka_admin_op_t op, std::string request_name)
-      : name(std::move(request_name)),
-        options(rd_kafka_AdminOptions_new(admin.handle_.get(), op)),
-        queue(rd_kafka_queue_new(admin.handle_.get())) {
-    char errstr[256];
-    const int ms = static_cast<int>(admin.timeout_.count());
-    rd_kafka_AdminOptions_set_request_timeout(options.get(), ms, errstr, sizeof errstr);
-    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
-        op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
-      rd_kafka_AdminOptions_set_operation_timeout(options.get(), ms, errstr, sizeof errstr);
-    }
-  }
-
-  // Waits for the result event; throws ClientError when the request as a whole failed.
-  Event wait(AdminClient& admin) {
-    Event ev(rd_kafka_queue_poll(queue.get(), static_cast<int>(admin.timeout_.count()) + 5000));
-    if (!ev) throw ClientError(admin.handle_.timeout_message(name, admin.timeout_),
-                               RD_KAFKA_RESP_ERR__TIMED_OUT);
-    const auto err = rd_kafka_event_error(ev.get());
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
-      throw ClientError(admin.handle_.timeout_message(name, admin.timeout_), err);
-    }
-    if (err) {
-      const char* s = rd_kafka_event_error_string(ev.get());
-      throw ClientError(Error{err, s ? s : ""}.describe(), err);
-    }
-    return ev;
-  }
-};
 
 AdminClient::AdminClient(Config config, std::chrono::milliseconds timeout)
     : handle_(std::move(config), Handle::Role::producer), timeout_(timeout) {}
@@ -93,10 +50,10 @@ std::vector<TopicOutcome> AdminClient::create_topics(const std::vector<NewTopic>
       }
     }
   }
-  Request req(*this, RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics");
-  rd_kafka_CreateTopics(handle_.get(), raw.data(), raw.size(), req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics");
+  rd_kafka_CreateTopics(handle_.get(), raw.data(), raw.size(), req.options(), req.queue());
   free_all();
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_CreateTopics_result_topics(
       rd_kafka_event_CreateTopics_result(ev.get()), &n);
@@ -106,10 +63,10 @@ std::vector<TopicOutcome> AdminClient::create_topics(const std::vector<NewTopic>
 std::vector<TopicOutcome> AdminClient::delete_topics(const std::vector<std::string>& topics) {
   std::vector<rd_kafka_DeleteTopic_t*> raw;
   for (const auto& t : topics) raw.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  Request req(*this, RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics");
-  rd_kafka_DeleteTopics(handle_.get(), raw.data(), raw.size(), req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics");
+  rd_kafka_DeleteTopics(handle_.get(), raw.data(), raw.size(), req.options(), req.queue());
   rd_kafka_DeleteTopic_destroy_array(raw.data(), raw.size());
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_DeleteTopics_result_topics(
       rd_kafka_event_DeleteTopics_result(ev.get()), &n);
@@ -121,10 +78,10 @@ TopicOutcome AdminClient::create_partitions(const std::string& topic, int32_t to
   auto* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), errstr,
                                         sizeof errstr);
   if (np == nullptr) throw ClientError(std::string("invalid partition count: ") + errstr);
-  Request req(*this, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions");
-  rd_kafka_CreatePartitions(handle_.get(), &np, 1, req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions");
+  rd_kafka_CreatePartitions(handle_.get(), &np, 1, req.options(), req.queue());
   rd_kafka_NewPartitions_destroy(np);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_CreatePartitions_result_topics(
       rd_kafka_event_CreatePartitions_result(ev.get()), &n);
@@ -135,10 +92,10 @@ TopicOutcome AdminClient::create_partitions(const std::string& topic, int32_t to
 
 TopicConfigs AdminClient::describe_topic_configs(const std::string& topic) {
   auto* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  Request req(*this, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs");
-  rd_kafka_DescribeConfigs(handle_.get(), &res, 1, req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs");
+  rd_kafka_DescribeConfigs(handle_.get(), &res, 1, req.options(), req.queue());
   rd_kafka_ConfigResource_destroy(res);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
@@ -178,10 +135,10 @@ Error AdminClient::replace_topic_configs(
       return Error{err, "invalid config " + k + "=" + v};
     }
   }
-  Request req(*this, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs");
-  rd_kafka_AlterConfigs(handle_.get(), &res, 1, req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs");
+  rd_kafka_AlterConfigs(handle_.get(), &res, 1, req.options(), req.queue());
   rd_kafka_ConfigResource_destroy(res);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_AlterConfigs_result_resources(
       rd_kafka_event_AlterConfigs_result(ev.get()), &n);

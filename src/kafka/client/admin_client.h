@@ -67,7 +67,6 @@ class AdminClient {
   std::chrono::milliseconds timeout() const { return timeout_; }
 
  private:
-  struct Request;
   Handle handle_;
   std::chrono::milliseconds timeout_;
 };

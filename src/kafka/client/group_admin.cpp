@@ -4,22 +4,12 @@
 #include <map>
 #include <memory>
 
+#include "kafka/client/admin_request.h"
 #include "kafka/client/topic_partition_list.h"
 
 namespace sluice::kafka::client {
 
 namespace {
-
-template <typename T, void (*Destroy)(T*)>
-struct Destroyer {
-  void operator()(T* p) const { Destroy(p); }
-};
-using Options = std::unique_ptr<rd_kafka_AdminOptions_t,
-                                Destroyer<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>>;
-using Queue =
-    std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_t, rd_kafka_queue_destroy>>;
-using Event =
-    std::unique_ptr<rd_kafka_event_t, Destroyer<rd_kafka_event_t, rd_kafka_event_destroy>>;
 
 Error to_error(const rd_kafka_error_t* e) {
   if (e == nullptr) return {};
@@ -97,40 +87,6 @@ GroupDescription description(const rd_kafka_ConsumerGroupDescription_t* d) {
 
 }  // namespace
 
-// One in-flight admin request: its options (timeouts) and the queue its result arrives on.
-struct GroupAdmin::Request {
-  std::string name;  // for messages: "DescribeGroups"
-  Options options;
-  Queue queue;
-
-  Request(GroupAdmin& admin, rd_kafka_admin_op_t op, std::string request_name)
-      : name(std::move(request_name)),
-        options(rd_kafka_AdminOptions_new(admin.handle_.get(), op)),
-        queue(rd_kafka_queue_new(admin.handle_.get())) {
-    char errstr[256];
-    rd_kafka_AdminOptions_set_request_timeout(
-        options.get(), static_cast<int>(admin.timeout_.count()), errstr, sizeof errstr);
-  }
-
-  // Waits for the result event; throws ClientError when the request as a whole failed.
-  Event wait(GroupAdmin& admin) {
-    Event ev(rd_kafka_queue_poll(queue.get(), static_cast<int>(admin.timeout_.count()) + 5000));
-    if (!ev) {
-      throw ClientError(admin.handle_.timeout_message(name, admin.timeout_),
-                        RD_KAFKA_RESP_ERR__TIMED_OUT);
-    }
-    const auto err = rd_kafka_event_error(ev.get());
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT) {
-      throw ClientError(admin.handle_.timeout_message(name, admin.timeout_), err);
-    }
-    if (err) {
-      const char* s = rd_kafka_event_error_string(ev.get());
-      throw ClientError(name + " failed: " + Error{err, s ? s : ""}.describe(), err);
-    }
-    return ev;
-  }
-};
-
 namespace {
 
 // Looking a topic up (reset-offsets --topic) must not create it.
@@ -145,9 +101,9 @@ GroupAdmin::GroupAdmin(Config config, std::chrono::milliseconds timeout)
     : handle_(without_auto_create(std::move(config)), Handle::Role::producer), timeout_(timeout) {}
 
 GroupListings GroupAdmin::list_groups() {
-  Request req(*this, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, "ListGroups");
-  rd_kafka_ListConsumerGroups(handle_.get(), req.options.get(), req.queue.get());
-  auto ev = req.wait(*this);
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, "ListGroups");
+  rd_kafka_ListConsumerGroups(handle_.get(), req.options(), req.queue());
+  auto ev = req.wait();
   const auto* result = rd_kafka_event_ListConsumerGroups_result(ev.get());
   GroupListings out;
   size_t n = 0;
@@ -192,12 +148,12 @@ GroupDescription GroupAdmin::describe_group(const std::string& group) {
 
 std::vector<GroupDescription> GroupAdmin::describe_groups(const std::vector<std::string>& groups) {
   if (groups.empty()) return {};
-  Request req(*this, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, "DescribeGroups");
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, "DescribeGroups");
   std::vector<const char*> names;
   for (const auto& g : groups) names.push_back(g.c_str());
-  rd_kafka_DescribeConsumerGroups(handle_.get(), names.data(), names.size(), req.options.get(),
-                                  req.queue.get());
-  auto ev = req.wait(*this);
+  rd_kafka_DescribeConsumerGroups(handle_.get(), names.data(), names.size(), req.options(),
+                                  req.queue());
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_DescribeConsumerGroups_result_groups(
       rd_kafka_event_DescribeConsumerGroups_result(ev.get()), &n);
@@ -230,10 +186,10 @@ GroupOffsets GroupAdmin::committed_offsets(const std::string& group,
     }
   }
   auto* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.get());
-  Request req(*this, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "OffsetFetch");
-  rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, "OffsetFetch");
+  rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, req.options(), req.queue());
   rd_kafka_ListConsumerGroupOffsets_destroy(request);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_ListConsumerGroupOffsets_result_groups(
       rd_kafka_event_ListConsumerGroupOffsets_result(ev.get()), &n);
@@ -248,11 +204,11 @@ GroupOffsets GroupAdmin::alter_offsets(const std::string& group,
         o.offset;
   }
   auto* request = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
-  Request req(*this, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, "OffsetCommit");
-  rd_kafka_AlterConsumerGroupOffsets(handle_.get(), &request, 1, req.options.get(),
-                                     req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, "OffsetCommit");
+  rd_kafka_AlterConsumerGroupOffsets(handle_.get(), &request, 1, req.options(),
+                                     req.queue());
   rd_kafka_AlterConsumerGroupOffsets_destroy(request);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get()), &n);
@@ -261,10 +217,10 @@ GroupOffsets GroupAdmin::alter_offsets(const std::string& group,
 
 Error GroupAdmin::delete_group(const std::string& group) {
   auto* del = rd_kafka_DeleteGroup_new(group.c_str());
-  Request req(*this, RD_KAFKA_ADMIN_OP_DELETEGROUPS, "DeleteGroups");
-  rd_kafka_DeleteGroups(handle_.get(), &del, 1, req.options.get(), req.queue.get());
+  AdminRequest req(handle_, timeout_, RD_KAFKA_ADMIN_OP_DELETEGROUPS, "DeleteGroups");
+  rd_kafka_DeleteGroups(handle_.get(), &del, 1, req.options(), req.queue());
   rd_kafka_DeleteGroup_destroy(del);
-  auto ev = req.wait(*this);
+  auto ev = req.wait();
   size_t n = 0;
   const auto* results =
       rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev.get()), &n);

@@ -102,7 +102,6 @@ class GroupAdmin {
   std::chrono::milliseconds timeout() const { return timeout_; }
 
  private:
-  struct Request;
   Handle handle_;
   std::chrono::milliseconds timeout_;
 };
