@@ -19,12 +19,11 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-
 #include "support/broker_process.h"
 #include "support/disk_pump.h"
 #include "support/kafka_clients.h"
 #include "support/loopback_pump.h"
+#include "support/report.h"
 
 namespace fs = std::filesystem;
 using namespace sluice::bench;
@@ -137,22 +136,9 @@ bool parse(int argc, char** argv, Options& o) {
   return true;
 }
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 std::string size_label(size_t bytes) {
   if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " B";
-}
-
-std::string read_first_line(const char* path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
 }
 
 struct Row {
@@ -165,20 +151,6 @@ struct Row {
   double client_cpu = -1;  // the same for this process (the librdkafka client)
   double first_ms = -1;    // from the start of the phase to the first ack / record
 };
-
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/// CPU seconds (user + system) used so far by this process: the librdkafka clients.
-double self_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 double mib(int64_t kib) { return kib < 0 ? NAN : kib / 1024.0; }
 
@@ -202,9 +174,7 @@ int main(int argc, char** argv) {
   const std::string load_at_start = read_first_line("/proc/loadavg");
   const unsigned cpus = std::thread::hardware_concurrency();
 
-  std::time_t now_t = std::time(nullptr);
-  char when[64];
-  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&now_t));
+  const std::string when = local_time_now();
 
   auto progress = [](const std::string& s) { std::cerr << "[bench] " << s << std::endl; };
   auto idle = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
@@ -400,12 +370,7 @@ int main(int argc, char** argv) {
 
   std::cout << md.str();
   if (!opt.out.empty()) {
-    std::error_code ec;
-    fs::path out(opt.out);
-    if (out.has_parent_path()) fs::create_directories(out.parent_path(), ec);
-    std::ofstream f(out);
-    f << md.str();
-    if (!f) {
+    if (!write_file(opt.out, md.str())) {
       std::cerr << "bench_broker_throughput: cannot write " << opt.out << "\n";
       return 1;
     }
