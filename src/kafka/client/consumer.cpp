@@ -47,30 +47,7 @@ std::vector<int64_t> Consumer::offsets_for_times(const std::string& topic,
                                                  const std::vector<int32_t>& partitions,
                                                  int64_t timestamp_ms,
                                                  std::chrono::milliseconds timeout) {
-  auto list = make_topic_partition_list(static_cast<int>(partitions.size()));
-  for (const auto p : partitions) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = timestamp_ms;
-  }
-  const auto err =
-      rd_kafka_offsets_for_times(handle_.get(), list.get(), static_cast<int>(timeout.count()));
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    throw ClientError(handle_.unreachable_message(timeout), err);
-  }
-  if (err) {
-    throw ClientError(std::string("cannot look up offsets by timestamp: ") + rd_kafka_err2str(err),
-                      err);
-  }
-  std::vector<int64_t> out;
-  for (int i = 0; i < list->cnt; ++i) {
-    const auto& e = list->elems[i];
-    if (e.err) {
-      throw ClientError("cannot look up offsets by timestamp for " + topic + "[" +
-                            std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err),
-                        e.err);
-    }
-    out.push_back(e.offset);
-  }
-  return out;
+  return handle_.offsets_for_times(topic, partitions, timestamp_ms, timeout);
 }
 
 }  // namespace sluice::kafka::client

@@ -231,30 +231,7 @@ Error GroupAdmin::delete_group(const std::string& group) {
 std::vector<int64_t> GroupAdmin::offsets_for_times(const std::string& topic,
                                                    const std::vector<int32_t>& partitions,
                                                    int64_t timestamp_ms) {
-  auto list = make_topic_partition_list(static_cast<int>(partitions.size()));
-  for (const auto p : partitions) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = timestamp_ms;
-  }
-  const auto err =
-      rd_kafka_offsets_for_times(handle_.get(), list.get(), static_cast<int>(timeout_.count()));
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    throw ClientError(handle_.unreachable_message(timeout_), err);
-  }
-  if (err) {
-    throw ClientError(std::string("cannot look up offsets by timestamp: ") + rd_kafka_err2str(err),
-                      err);
-  }
-  std::vector<int64_t> out;
-  for (int i = 0; i < list->cnt; ++i) {
-    const auto& e = list->elems[i];
-    if (e.err) {
-      throw ClientError("cannot look up offsets by timestamp for " + topic + "[" +
-                            std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err),
-                        e.err);
-    }
-    out.push_back(e.offset < 0 ? -1 : e.offset);
-  }
-  return out;
+  return handle_.offsets_for_times(topic, partitions, timestamp_ms, timeout_);
 }
 
 }  // namespace sluice::kafka::client

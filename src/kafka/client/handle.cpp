@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kafka/client/error.h"
+#include "kafka/client/topic_partition_list.h"
 
 namespace sluice::kafka::client {
 
@@ -145,6 +146,36 @@ Watermarks Handle::watermarks(const std::string& topic, int32_t partition,
                       err);
   }
   return w;
+}
+
+std::vector<int64_t> Handle::offsets_for_times(const std::string& topic,
+                                               const std::vector<int32_t>& partitions,
+                                               int64_t timestamp_ms,
+                                               std::chrono::milliseconds timeout) {
+  auto list = make_topic_partition_list(static_cast<int>(partitions.size()));
+  for (const auto p : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = timestamp_ms;
+  }
+  const auto err =
+      rd_kafka_offsets_for_times(rk_, list.get(), static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    throw ClientError(unreachable_message(timeout), err);
+  }
+  if (err) {
+    throw ClientError(std::string("cannot look up offsets by timestamp: ") + rd_kafka_err2str(err),
+                      err);
+  }
+  std::vector<int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err) {
+      throw ClientError("cannot look up offsets by timestamp for " + topic + "[" +
+                            std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err),
+                        e.err);
+    }
+    out.push_back(e.offset < 0 ? -1 : e.offset);
+  }
+  return out;
 }
 
 }  // namespace sluice::kafka::client

@@ -43,6 +43,11 @@ class Handle {
   // Asks the partition's leader. Throws ClientError on failure.
   Watermarks watermarks(const std::string& topic, int32_t partition,
                         std::chrono::milliseconds timeout);
+  // For each partition of `topic` in `partitions`, the first offset whose timestamp is
+  // >= timestamp_ms, or -1 when every record is older. Throws ClientError on failure.
+  std::vector<int64_t> offsets_for_times(const std::string& topic,
+                                         const std::vector<int32_t>& partitions,
+                                         int64_t timestamp_ms, std::chrono::milliseconds timeout);
 
   // The most recent error librdkafka reported in the background (e.g. "Connect to
   // ipv4#127.0.0.1:9092 failed: Connection refused"), or "" if none.
