@@ -10,6 +10,7 @@
 #include <random>
 
 #include "broker/connection.h"
+#include "common/clock.h"
 
 namespace sluice::broker {
 namespace {
@@ -108,9 +109,7 @@ void Broker::schedule_maintenance() {
   maintenance_timer_.expires_after(std::chrono::milliseconds(10));
   maintenance_timer_.async_wait([this](asio::error_code ec) {
     if (ec) return;
-    auto now = std::chrono::system_clock::now();
-    int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const int64_t now_ms = wall_clock_ms();
     logs_->flush_if_due(now_ms);
     groups_->flush_if_due(now_ms);
     auto steady = std::chrono::steady_clock::now();

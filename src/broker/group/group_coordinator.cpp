@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "broker/group/group_coordinator.h"
 
 #include <spdlog/spdlog.h>
@@ -14,12 +15,6 @@ namespace {
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -251,7 +246,7 @@ kafka::OffsetCommitResponse GroupCoordinator::commit_offsets(
     group_error = offsets_->has_group(request.group_id) ? ErrorCode::kUnknownMemberId
                                                         : ErrorCode::kIllegalGeneration;
   }
-  const int64_t now_wall = wall_ms();
+  const int64_t now_wall = wall_clock_ms();
   std::vector<OffsetStore::Entry> entries;
   std::vector<kafka::OffsetCommitResponse::Partition*> stored;
   for (const auto& topic : request.topics) {

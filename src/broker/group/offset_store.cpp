@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "broker/group/offset_store.h"
 
 #include <spdlog/spdlog.h>
@@ -19,12 +20,6 @@ constexpr size_t kFrameHeader = 8;                      // length, crc
 constexpr uint32_t kMaxFrameBytes = 256u * 1024 * 1024;  // far above any real request
 
 enum Kind : uint8_t { kCommit = 1, kRemove = 2, kRemoveGroup = 3, kRemoveTopic = 4 };
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class Writer {
  public:
@@ -236,7 +231,7 @@ Status OffsetStore::append(const std::string& payload) {
   }
   file_bytes_ += bytes.size();
   if (flush_.kind != log::FlushPolicy::kEveryBatch && unflushed_since_ms_ < 0)
-    unflushed_since_ms_ = wall_ms();
+    unflushed_since_ms_ = wall_clock_ms();
   apply(payload);
   if (file_bytes_ >= compact_at_bytes_) {
     if (Status c = rewrite(); !c.ok())

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "common/clock.h"
 #include "broker/broker.h"
 #include "broker/handlers.h"
 #include "broker/log_errors.h"
@@ -18,12 +19,6 @@ namespace sluice::broker {
 using namespace sluice::kafka;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ProduceResponse::Partition produce_partition(Broker& broker, const std::string& topic,
                                              ProduceRequest::Partition& data,
@@ -43,7 +38,7 @@ ProduceResponse::Partition produce_partition(Broker& broker, const std::string& 
   if (data.records.is_null || data.records.view.empty())
     return fail(ErrorCode::kCorruptMessage, "no records");
 
-  const int64_t now = now_ms();
+  const int64_t now = wall_clock_ms();
   const auto& config = partition->config();
   // The frame buffer is the connection's own: offsets are assigned in place.
   auto* bytes = reinterpret_cast<uint8_t*>(const_cast<char*>(data.records.view.data()));
