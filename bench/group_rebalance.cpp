@@ -233,7 +233,11 @@ struct LeaveResult {
   double first_ms = 0;      // close() called -> the first remaining member's new assignment
 };
 
-LeaveResult member_leaves(const std::string& bootstrap, const std::string& topic, const std::string& group_id) {
+/// `phase` is slept between the stable check and the leave: the stable check ends a whole
+/// number of heartbeat intervals after the members' assignment (so in step with their
+/// heartbeats), and the rounds spread the leave over the heartbeat interval with it.
+LeaveResult member_leaves(const std::string& bootstrap, const std::string& topic, const std::string& group_id,
+                          std::chrono::milliseconds phase) {
   GroupState group;
   std::vector<std::unique_ptr<Member>> members;
   for (int i = 0; i < kMembers; ++i) members.push_back(make_member(group, bootstrap, group_id, i));
@@ -274,6 +278,7 @@ LeaveResult member_leaves(const std::string& bootstrap, const std::string& topic
   }
 
   // Member 0 leaves: stop its poller first, so the clock covers close() and what follows.
+  std::this_thread::sleep_for(phase);
   members[0]->halt_polling();
   LeaveResult r;
   auto t0 = Clock::now();
@@ -461,7 +466,8 @@ int main(int argc, char** argv) {
         progress("round " + std::to_string(i) + ": lone member joins");
         join_ms.push_back(lone_member_join_ms(broker.bootstrap(), topic, prefix + "lone-" + std::to_string(i)));
         progress("round " + std::to_string(i) + ": 3 members, one leaves");
-        LeaveResult r = member_leaves(broker.bootstrap(), topic, prefix + "three-" + std::to_string(i));
+        auto phase = std::chrono::milliseconds((i - 1) * kHeartbeatMs / opt.repeat);
+        LeaveResult r = member_leaves(broker.bootstrap(), topic, prefix + "three-" + std::to_string(i), phase);
         rebalance_ms.push_back(r.rebalance_ms);
         first_ms.push_back(r.first_ms);
         close_ms.push_back(r.close_ms);
@@ -509,7 +515,9 @@ int main(int argc, char** argv) {
   md << "\nThe remaining members only learn of the rebalance from a heartbeat answered "
         "REBALANCE_IN_PROGRESS, so up to one heartbeat.interval.ms ("
      << kHeartbeatMs << " ms) of waiting is in the protocol, on Kafka too; then each rejoins "
-        "(revoke, JoinGroup, SyncGroup, assign).\n\n";
+        "(revoke, JoinGroup, SyncGroup, assign). Round i leaves (i-1)/N of a heartbeat interval after a "
+        "heartbeat-aligned point, so the rounds sample the heartbeat phase evenly (rebalance ≈ 500 ms − "
+        "phase + rejoin when the next heartbeat triggers it).\n\n";
 
   md << "## Synchronous OffsetCommit (one member, 1 partition, explicit offsets, async=0)\n\n";
   md << "| broker --flush | commits/s | baseline: OffsetFetch round trips/s | ratio | Metadata round trips/s | "
