@@ -149,3 +149,37 @@ def parse_kcat_exact(out):
         records.append(dict(partition=p, offset=o, key=key, value=value, timestamp=ts,
                             headers=headers))
     return records
+
+
+def read_to_end(bootstrap, topic, partitions, timeout=60, **consumer_conf):
+    """Every record of `partitions` from the beginning up to their current end, read with a
+    confluent-kafka consumer (assign(), no commits, CRCs checked):
+    {partition: [Message, ...]}. Fails if an end is not reached within `timeout` s."""
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING
+    partitions = list(partitions)
+    conf = {"bootstrap.servers": bootstrap, "group.id": "sluice-test-reader",
+            "enable.auto.commit": False, "enable.auto.offset.store": False,
+            "enable.partition.eof": True, "check.crcs": True}
+    conf.update(consumer_conf)
+    c = Consumer(conf)
+    try:
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        got = {p: [] for p in partitions}
+        eof = set()
+        deadline = time.time() + timeout
+        while eof != set(partitions) and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    eof.add(m.partition())
+                    continue
+                raise KafkaException(m.error())
+            eof.discard(m.partition())
+            got[m.partition()].append(m)
+        assert eof == set(partitions), f"end of partitions not reached within {timeout}s"
+        return got
+    finally:
+        c.close()

@@ -1,11 +1,9 @@
 """confluent-kafka-python 1.7 (librdkafka 2.0) against a real `sluice broker`: Producer with
 delivery callbacks, Consumer with assign() and no commits, watermarks and offsets for times,
 AdminClient create_topics / list_topics / describe_configs / alter_configs."""
-import time
-
 import pytest
-from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer,
-                             TopicPartition)
+from conftest import read_to_end
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
 PARTITIONS = 3
@@ -28,27 +26,7 @@ def make_consumer(bootstrap, **extra):
 
 def read_partitions(bootstrap, topic, partitions, timeout=60):
     """Every record of the partitions from the beginning: {partition: [Message, ...]}."""
-    c = make_consumer(bootstrap)
-    try:
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        got = {p: [] for p in partitions}
-        eof = set()
-        deadline = time.time() + timeout
-        while eof != set(partitions) and time.time() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() == KafkaError._PARTITION_EOF:
-                    eof.add(m.partition())
-                    continue
-                raise KafkaException(m.error())
-            eof.discard(m.partition())
-            got[m.partition()].append(m)
-        assert eof == set(partitions), f"end of partitions not reached within {timeout}s"
-        return got
-    finally:
-        c.close()
+    return read_to_end(bootstrap, topic, partitions, timeout)
 
 
 def produce_with_reports(bootstrap, topic, records, **extra):

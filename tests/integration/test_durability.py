@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, \
-    TopicPartition
+from conftest import read_to_end
+from confluent_kafka import Producer
 from kafka.record.util import calc_crc32c  # kafka-python's own CRC32C, independent of ours
 
 PARTITIONS = 2
@@ -50,31 +50,9 @@ def active_segment(data_dir, topic, partition):
 # --- clients ---
 
 def consume_all(bootstrap, topic, partitions, timeout=60):
-    """Every record of each partition from the beginning, with librdkafka checking every
-    batch CRC; any consumer error fails the test. Returns {partition: [(offset, value)]}."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "durability-check",
-                  "enable.auto.commit": False, "enable.partition.eof": True,
-                  "check.crcs": True, "fetch.error.backoff.ms": 50})
-    try:
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        got = {p: [] for p in partitions}
-        eof = set()
-        deadline = time.time() + timeout
-        while eof != set(partitions) and time.time() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() == KafkaError._PARTITION_EOF:
-                    eof.add(m.partition())
-                    continue
-                raise KafkaException(m.error())
-            eof.discard(m.partition())
-            got[m.partition()].append((m.offset(), m.value()))
-        assert eof == set(partitions), "did not reach the end of every partition"
-        return got
-    finally:
-        c.close()
+    """{partition: [(offset, value), ...]} from the beginning to the end."""
+    got = read_to_end(bootstrap, topic, partitions, timeout, **{"fetch.error.backoff.ms": 50})
+    return {p: [(m.offset(), m.value()) for m in msgs] for p, msgs in got.items()}
 
 
 def value_of(i):

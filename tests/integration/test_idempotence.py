@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, \
-    TopicPartition
+from conftest import free_port, read_to_end
+from confluent_kafka import Producer
 
 PROXY_HOST = "127.0.0.2"
 
@@ -171,29 +170,9 @@ def produce_numbered(p, topic, numbers, partitions, reports, pace=None):
 
 
 def read_partitions(bootstrap, topic, partitions, timeout=120):
-    """Every value of each partition from the beginning: {partition: [(offset, value)]}."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "idempotence-check",
-                  "enable.auto.commit": False, "enable.partition.eof": True, "check.crcs": True})
-    try:
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        got = {p: [] for p in partitions}
-        eof = set()
-        deadline = time.time() + timeout
-        while eof != set(partitions) and time.time() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() == KafkaError._PARTITION_EOF:
-                    eof.add(m.partition())
-                    continue
-                raise KafkaException(m.error())
-            eof.discard(m.partition())
-            got[m.partition()].append((m.offset(), m.value()))
-        assert eof == set(partitions), f"end of partitions not reached within {timeout}s"
-        return got
-    finally:
-        c.close()
+    """{partition: [(offset, value), ...]} from the beginning to the end."""
+    got = read_to_end(bootstrap, topic, partitions, timeout)
+    return {p: [(m.offset(), m.value()) for m in msgs] for p, msgs in got.items()}
 
 
 def log_end_offset(data_dir, topic, partition):
