@@ -13,10 +13,17 @@ namespace {
 
 using namespace sluice::kafka;
 
+// The response type of a handler, whether it answers at once or is a coroutine.
 template <class T>
-struct IsAwaitable : std::false_type {};
+struct HandlerResult {
+  using type = T;
+  static constexpr bool awaitable = false;
+};
 template <class T>
-struct IsAwaitable<asio::awaitable<T>> : std::true_type {};
+struct HandlerResult<asio::awaitable<T>> {
+  using type = T;
+  static constexpr bool awaitable = true;
+};
 
 template <class Request>
 asio::awaitable<DispatchResult> serve(Broker& broker, WireReader& r, const ApiInfo& api,
@@ -24,23 +31,19 @@ asio::awaitable<DispatchResult> serve(Broker& broker, WireReader& r, const ApiIn
   const int16_t version = ctx.version();
   const bool flexible = api.flexible(version);
   Request request = decode_message<Request>(r, version, flexible);
-  auto run = [&]() -> decltype(auto) { return handle(broker, request, ctx); };
-  using Result = decltype(run());
+  using Result = HandlerResult<decltype(handle(broker, request, ctx))>;
+  typename Result::type response;
+  if constexpr (Result::awaitable)
+    response = co_await handle(broker, request, ctx);
+  else
+    response = handle(broker, request, ctx);
   DispatchResult out;
-  if constexpr (IsAwaitable<Result>::value) {
-    auto response = co_await run();
-    out.pieces = encode_response_frame(ctx.header.correlation_id,
-                                       response_header_is_flexible(api, version), response,
-                                       version, flexible);
-  } else {
-    auto response = run();
-    if constexpr (std::is_same_v<Request, ProduceRequest>) {
-      if (request.acks == 0) co_return out;  // acks=0: the client expects no answer
-    }
-    out.pieces = encode_response_frame(ctx.header.correlation_id,
-                                       response_header_is_flexible(api, version), response,
-                                       version, flexible);
+  if constexpr (std::is_same_v<Request, ProduceRequest>) {
+    if (request.acks == 0) co_return out;  // acks=0: the client expects no answer
   }
+  out.pieces = encode_response_frame(ctx.header.correlation_id,
+                                     response_header_is_flexible(api, version), response,
+                                     version, flexible);
   co_return out;
 }
 
