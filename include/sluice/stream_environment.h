@@ -1,0 +1,93 @@
+// StreamEnvironment: where a job is built and run (Flink's StreamExecutionEnvironment).
+// Sources start streams (from_source, from_collection); DataStream transformations add
+// operators to the environment's job graph; execute() runs the graph until every source
+// has ended (bounded) or the job is cancelled or stopped. Build a job from one thread;
+// a running job is controlled through its JobClient, from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/source.h"
+#include "sluice/time.h"
+#include "sluice/watermark_strategy.h"
+#include "stream/runtime/job_config.h"
+#include "stream/runtime/job_graph.h"
+#include "stream/runtime/job_run.h"
+
+namespace sluice {
+
+template <class T>
+class DataStream;
+
+using runtime::JobFailure;
+using runtime::JobSnapshot;
+using runtime::JobState;
+
+// A running (or ended) job. Copies share the job.
+class JobClient {
+ public:
+  explicit JobClient(std::shared_ptr<runtime::JobRun> run) : run_(std::move(run)) {}
+  // Blocks until the job ends; throws JobFailure when a task failed.
+  void wait() { run_->wait(); }
+  // Ends the job at once: nothing buffered is flushed.
+  void cancel() { run_->cancel(); }
+  // Drains the job: sources end, every window fires, sinks flush. Returns at once.
+  void stop() { run_->stop(); }
+  JobState state() const { return run_->state(); }
+  JobSnapshot snapshot() const { return run_->snapshot(); }
+  const std::string& name() const { return run_->name(); }
+
+ private:
+  std::shared_ptr<runtime::JobRun> run_;
+};
+
+class StreamEnvironment {
+ public:
+  StreamEnvironment() = default;
+  StreamEnvironment(const StreamEnvironment&) = delete;
+  StreamEnvironment& operator=(const StreamEnvironment&) = delete;
+
+  // Parallel subtasks of every operator that sets none of its own (default 1).
+  StreamEnvironment& set_parallelism(int parallelism) { config_.parallelism = parallelism; return *this; }
+  int parallelism() const { return config_.parallelism; }
+  // Key groups: the largest parallelism keyed state can be rescaled to (default 128).
+  StreamEnvironment& set_max_parallelism(int n) { config_.max_parallelism = n; return *this; }
+  // Records per batch between subtasks, and how long a partly filled batch may wait.
+  StreamEnvironment& set_buffer_size(size_t records) { config_.batch_size = records; return *this; }
+  StreamEnvironment& set_buffer_timeout(Duration timeout) { config_.buffer_timeout = timeout; return *this; }
+  // Batches a channel holds before its producer blocks (back-pressure).
+  StreamEnvironment& set_channel_capacity(size_t batches) { config_.channel_capacity = batches; return *this; }
+  // The processing-time clock (tests pass a ManualClock).
+  StreamEnvironment& set_clock(std::shared_ptr<ProcessingClock> clock) { config_.clock = std::move(clock); return *this; }
+
+  // A stream read by `source` (any class deriving from Source<T>), one reader per subtask.
+  template <class S>
+  DataStream<typename S::value_type> from_source(S source,
+                                                 WatermarkStrategy<typename S::value_type> strategy,
+                                                 std::string name);
+  // A bounded stream of the given values in order, from one subtask; records carry no
+  // timestamp unless a strategy assigns them.
+  template <class T>
+  DataStream<T> from_collection(std::vector<T> values,
+                                WatermarkStrategy<T> strategy = WatermarkStrategy<T>::no_watermarks());
+
+  // Runs the job to its end. Throws JobFailure if it fails.
+  void execute(const std::string& job_name = "sluice job") { execute_async(job_name).wait(); }
+  // Starts the job on its own threads and returns at once.
+  JobClient execute_async(const std::string& job_name = "sluice job") {
+    auto run = std::make_shared<runtime::JobRun>(job_name, graph_, config_);
+    run->start();
+    return JobClient(std::move(run));
+  }
+
+  runtime::JobGraph& graph() { return graph_; }
+  const runtime::JobConfig& config() const { return config_; }
+
+ private:
+  runtime::JobGraph graph_;
+  runtime::JobConfig config_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,100 @@
+// JobRun: one execution of a JobGraph. It decides the chains (a node joins its input's
+// task when it has a single forward input of the same parallelism), makes every
+// subtask's operators, wires chained outputs, channels and input gates, and runs one
+// thread per subtask of each chain. Thread-safe: wait/cancel/stop/snapshot may be called
+// from any thread. The first failing task cancels the whole job; wait() then throws
+// JobFailure with the task's error.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "stream/runtime/job_config.h"
+#include "stream/runtime/job_graph.h"
+#include "stream/runtime/task.h"
+
+namespace sluice::runtime {
+
+class JobFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class JobState { running, finished, failed, cancelled };
+const char* to_string(JobState state);
+
+// What the dashboard shows of a job: its operators with summed counters, and its edges.
+struct JobSnapshot {
+  struct Vertex {
+    int id;
+    std::string name;
+    std::string kind;
+    int parallelism;
+    int chain;  // the task (chain) the operator runs in
+    uint64_t records_in;
+    uint64_t records_out;
+    Timestamp watermark;  // the minimum over subtasks
+    int64_t backpressure_ns;  // time the vertex's tasks spent blocked on full channels
+  };
+  struct Edge {
+    int source;
+    int target;
+    std::string partitioning;
+  };
+  std::string name;
+  JobState state;
+  Timestamp started_ms;
+  std::string failure;
+  std::vector<Vertex> vertices;
+  std::vector<Edge> edges;
+};
+
+class JobRun final : private TaskOwner {
+ public:
+  JobRun(std::string name, JobGraph graph, JobConfig config);
+  ~JobRun();
+  JobRun(const JobRun&) = delete;
+  JobRun& operator=(const JobRun&) = delete;
+
+  void start();
+  // Blocks until every task ended. Throws JobFailure if a task failed.
+  void wait();
+  // Ends every task at once, without flushing (sinks lose what they buffered).
+  void cancel();
+  // Ends the sources as if their input ended: final watermark, every window fires,
+  // sinks flush. wait() returns when the job has drained.
+  void stop();
+  JobState state() const;
+  JobSnapshot snapshot() const;
+  const std::string& name() const { return name_; }
+
+ private:
+  bool cancelled() const override { return cancelled_.load(); }
+  bool stop_requested() const override { return stop_.load(); }
+  void task_failed(const std::string& task, const std::string& error) override;
+  void build();
+  void close_channels();
+
+  std::string name_;
+  JobGraph graph_;
+  JobConfig config_;
+  Timestamp started_ms_ = 0;
+  std::vector<int> parallelism_;  // per node
+  std::vector<int> chain_of_;     // per node: the head node of its chain
+  std::vector<std::vector<std::unique_ptr<OperatorMetrics>>> metrics_;  // [node][subtask]
+  std::vector<std::vector<Task*>> tasks_of_node_;                        // [node][subtask]
+  std::vector<std::unique_ptr<Task>> tasks_;
+  std::vector<std::function<void()>> channel_closers_;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> started_{false};
+  mutable std::mutex mutex_;
+  std::string failure_;
+  bool joined_ = false;
+};
+
+}  // namespace sluice::runtime

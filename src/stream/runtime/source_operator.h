@@ -1,0 +1,115 @@
+// SourceOperator<T>: the head of a source task. The task polls it; it polls the user's
+// SourceReader, stamps records with the WatermarkStrategy's timestamps, keeps one
+// watermark per split, and emits the minimum over active splits (leaving out idle and
+// finished ones), or an idle marker when no split is active.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sluice/source.h"
+#include "sluice/watermark_strategy.h"
+#include "stream/runtime/operator.h"
+
+namespace sluice::runtime {
+
+class SourceDriver {
+ public:
+  virtual ~SourceDriver() = default;
+  virtual SourceStatus poll() = 0;
+  // Ends the stream: the final watermark (so every event-time window fires), then end of
+  // input through the chain.
+  virtual void finish() = 0;
+};
+
+template <class T>
+class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, private SourceOutput<T> {
+ public:
+  SourceOperator(std::unique_ptr<SourceReader<T>> reader, WatermarkStrategy<T> strategy)
+      : reader_(std::move(reader)), strategy_(std::move(strategy)) {}
+
+  void* record_input(int) override { return nullptr; }
+  void open() override { reader_->open(); }
+  void close() override { reader_->close(); }
+
+  SourceStatus poll() override {
+    SourceStatus status = reader_->poll(*this);
+    update_watermark();
+    return status;
+  }
+
+  void finish() override {
+    this->process_control(Control::watermark(kMaxTimestamp));
+    this->process_control(Control::end_of_input());
+  }
+
+ private:
+  struct Split {
+    bool known = false;
+    bool finished = false;
+    Timestamp max_timestamp = kMinTimestamp;
+    uint64_t records = 0;       // since the last poll
+    Timestamp last_active = 0;  // processing time of the last poll that saw records
+  };
+
+  Split& split(int index) {
+    if (index < 0) index = 0;
+    if (static_cast<size_t>(index) >= splits_.size()) splits_.resize(index + 1);
+    Split& s = splits_[index];
+    if (!s.known) {
+      s.known = true;
+      s.last_active = this->processing_time();
+    }
+    return s;
+  }
+
+  void collect(T value, Timestamp timestamp, int split_index) override {
+    bump(this->metrics().records_in);
+    Timestamp ts = strategy_.timestamp_of(value, timestamp);
+    Split& s = split(split_index);
+    if (ts > s.max_timestamp) s.max_timestamp = ts;
+    ++s.records;
+    this->emit(std::move(value), ts);
+  }
+  void register_split(int index) override { split(index); }
+  void finish_split(int index) override { split(index).finished = true; }
+
+  void update_watermark() {
+    Timestamp now = this->processing_time();
+    auto idleness = strategy_.idleness();
+    Timestamp min = kMaxTimestamp;
+    bool any_active = false;
+    for (Split& s : splits_) {
+      if (!s.known || s.finished) continue;
+      if (s.records) {
+        s.records = 0;
+        s.last_active = now;
+      } else if (idleness && now - s.last_active >= idleness->count()) {
+        continue;  // idle: does not hold the watermark back
+      }
+      any_active = true;
+      Timestamp w = strategy_.watermark_for(s.max_timestamp);
+      if (w < min) min = w;
+    }
+    if (!any_active) {
+      if (!idle_) {
+        idle_ = true;
+        this->process_control(Control::idle());
+      }
+      return;
+    }
+    if (idle_) {
+      idle_ = false;
+      this->process_control(Control::active());
+    }
+    if (strategy_.generates_watermarks() && min != kMinTimestamp && min != kMaxTimestamp)
+      this->process_control(Control::watermark(min));
+  }
+
+  std::unique_ptr<SourceReader<T>> reader_;
+  WatermarkStrategy<T> strategy_;
+  std::vector<Split> splits_;
+  bool idle_ = false;
+};
+
+}  // namespace sluice::runtime

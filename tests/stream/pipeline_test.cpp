@@ -1,0 +1,166 @@
+// End-to-end pipelines of the engine on collections: chaining, key_by exchange,
+// parallelism, union, connect, side outputs, failures.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "sluice/sluice.h"
+
+namespace sluice {
+namespace {
+
+struct Click {
+  std::string user;
+  int64_t ts;
+};
+
+class CountPerUser final : public KeyedProcessFunction<std::string, Click, std::string> {
+ public:
+  void open(const SubtaskInfo&) override { count_ = get_state(ValueStateDescriptor<int64_t>{"count"}); }
+  void process_element(const Click& click, Context& ctx, Collector<std::string>& out) override {
+    int64_t n = count_.value_or(0) + 1;
+    count_.update(n);
+    out.collect(ctx.current_key() + "=" + std::to_string(n));
+  }
+
+ private:
+  ValueState<int64_t> count_;
+};
+
+std::vector<Click> clicks(int n, int users) {
+  std::vector<Click> out;
+  for (int i = 0; i < n; ++i) out.push_back({"u" + std::to_string((i * 7) % users), i});
+  return out;
+}
+
+std::vector<std::string> run_count(int parallelism, const std::vector<Click>& input) {
+  StreamEnvironment env;
+  env.set_parallelism(parallelism);
+  auto results = std::make_shared<Collected<std::string>>();
+  env.from_collection(input)
+      .filter([](const Click& c) { return !c.user.empty(); })
+      .key_by([](const Click& c) { return c.user; })
+      .process(CountPerUser{})
+      .sink_to(CollectSink<std::string>(results));
+  env.execute("count");
+  auto v = results->values();
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(Pipeline, KeyedCountIsTheSameAtEveryParallelism) {
+  auto input = clicks(10000, 37);
+  std::vector<std::string> expected;
+  std::map<std::string, int> counts;
+  for (auto& c : input) expected.push_back(c.user + "=" + std::to_string(++counts[c.user]));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(run_count(1, input), expected);
+  EXPECT_EQ(run_count(4, input), expected);
+}
+
+TEST(Pipeline, MapFlatMapAndChainKeepOrderAtParallelismOne) {
+  StreamEnvironment env;
+  auto results = std::make_shared<Collected<int>>();
+  env.from_collection(std::vector<int>{1, 2, 3})
+      .map([](int x) { return x * 10; })
+      .flat_map<int>([](int x, Collector<int>& out) { out.collect(x); out.collect(x + 1); })
+      .sink_to(CollectSink<int>(results));
+  env.execute();
+  EXPECT_EQ(results->values(), (std::vector<int>{10, 11, 20, 21, 30, 31}));
+}
+
+TEST(Pipeline, UnionSeesBothInputs) {
+  StreamEnvironment env;
+  env.set_parallelism(2);
+  auto results = std::make_shared<Collected<int>>();
+  auto a = env.from_collection(std::vector<int>{1, 2, 3});
+  auto b = env.from_collection(std::vector<int>{10, 20});
+  a.union_with(b).map([](int x) { return x + 1; }).sink_to(CollectSink<int>(results));
+  env.execute();
+  auto v = results->values();
+  std::sort(v.begin(), v.end());
+  EXPECT_EQ(v, (std::vector<int>{2, 3, 4, 11, 21}));
+}
+
+class Split final : public ProcessFunction<int, int> {
+ public:
+  void process_element(const int& x, Context& ctx, Collector<int>& out) override {
+    if (x % 2) ctx.output(odd_tag(), std::to_string(x)); else out.collect(x);
+  }
+  static const OutputTag<std::string>& odd_tag() {
+    static OutputTag<std::string> tag("odd");
+    return tag;
+  }
+};
+
+TEST(Pipeline, SideOutputsCarryTheirOwnType) {
+  StreamEnvironment env;
+  auto evens = std::make_shared<Collected<int>>();
+  auto odds = std::make_shared<Collected<std::string>>();
+  auto split = env.from_collection(std::vector<int>{1, 2, 3, 4, 5}).process(Split{});
+  split.sink_to(CollectSink<int>(evens));
+  split.side_output(Split::odd_tag()).sink_to(CollectSink<std::string>(odds));
+  env.execute();
+  EXPECT_EQ(evens->values(), (std::vector<int>{2, 4}));
+  EXPECT_EQ(odds->values(), (std::vector<std::string>{"1", "3", "5"}));
+}
+
+TEST(Pipeline, AThrowingFunctionFailsTheJobNamingOperatorAndRecord) {
+  StreamEnvironment env;
+  auto results = std::make_shared<Collected<int>>();
+  env.from_collection(std::vector<std::string>{"1", "2", "oops", "4"})
+      .map([](const std::string& s) { return std::stoi(s); })
+      .name("parse")
+      .sink_to(CollectSink<int>(results));
+  try {
+    env.execute();
+    FAIL() << "the job should fail";
+  } catch (const JobFailure& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("parse"), std::string::npos) << what;
+    EXPECT_NE(what.find("oops"), std::string::npos) << what;
+    EXPECT_NE(what.find("stoi"), std::string::npos) << what;
+  }
+}
+
+TEST(Pipeline, FailuresCanBeRoutedInsteadOfFailingTheJob) {
+  StreamEnvironment env;
+  auto results = std::make_shared<Collected<int>>();
+  auto failed = std::make_shared<Collected<FailedRecord>>();
+  auto parsed = env.from_collection(std::vector<std::string>{"1", "x", "3"})
+                    .map([](const std::string& s) { return std::stoi(s); })
+                    .name("parse");
+  parsed.sink_to(CollectSink<int>(results));
+  parsed.failures().sink_to(CollectSink<FailedRecord>(failed));
+  env.execute();
+  EXPECT_EQ(results->values(), (std::vector<int>{1, 3}));
+  ASSERT_EQ(failed->size(), 1u);
+  auto f = failed->values()[0];
+  EXPECT_EQ(f.operator_name, "parse");
+  EXPECT_EQ(f.record, "x");
+  EXPECT_NE(f.error.find("stoi"), std::string::npos);
+}
+
+TEST(Pipeline, RollingSumPerKey) {
+  struct Order {
+    std::string customer;
+    int64_t amount;
+  };
+  StreamEnvironment env;
+  env.set_parallelism(3);
+  auto results = std::make_shared<Collected<Order>>();
+  env.from_collection(std::vector<Order>{{"a", 1}, {"b", 10}, {"a", 2}, {"a", 3}, {"b", 20}})
+      .key_by([](const Order& o) { return o.customer; })
+      .sum(&Order::amount)
+      .sink_to(CollectSink<Order>(results));
+  env.execute();
+  std::map<std::string, std::vector<int64_t>> seen;
+  for (auto& o : results->values()) seen[o.customer].push_back(o.amount);
+  EXPECT_EQ(seen["a"], (std::vector<int64_t>{1, 3, 6}));
+  EXPECT_EQ(seen["b"], (std::vector<int64_t>{10, 30}));
+}
+
+}  // namespace
+}  // namespace sluice
