@@ -10,7 +10,9 @@
 #include <random>
 
 #include "broker/connection.h"
+#include "broker/log_errors.h"
 #include "common/clock.h"
+#include "kafka/protocol/record_batch.h"
 
 namespace sluice::broker {
 namespace {
@@ -70,6 +72,37 @@ Broker::Broker(BrokerConfig config)
       [this](std::string_view topic, int32_t partition) {
         return logs_->partition(topic, partition) != nullptr;
       });
+  auto txn_log = txn::TransactionLog::open(config_.data_dir / "__transaction_state",
+                                           config_.log.flush);
+  if (!txn_log.ok())
+    throw std::runtime_error("cannot open the transaction state in " +
+                             config_.data_dir.string() + ": " + txn_log.status.message);
+  txn::TxnEnvironment env;
+  env.allocate_producer_id = [this](std::string& error) { return producer_ids_.next(error); };
+  env.partition_exists = [this](const txn::TopicPartition& tp) {
+    return logs_->partition(tp.first, tp.second) != nullptr;
+  };
+  env.write_marker = [this](const txn::TopicPartition& tp, int64_t pid, int16_t epoch,
+                            bool commit) { return write_marker(tp, pid, epoch, commit); };
+  env.commit_offsets = [this](const std::string& group,
+                              const std::map<txn::TopicPartition, txn::PendingOffset>& offsets) {
+    std::vector<group::OffsetStore::Entry> entries;
+    const int64_t now = wall_clock_ms();
+    for (const auto& [tp, o] : offsets)
+      entries.push_back({tp.first, tp.second, {o.offset, o.leader_epoch, o.metadata, now}});
+    return groups_->commit_transactional_offsets(group, entries).ok();
+  };
+  env.open_partition_transactions = [this] {
+    std::vector<txn::PartitionOpenTxn> out;
+    for (const auto& topic : logs_->topics())
+      for (int32_t p = 0; p < topic.partitions; ++p)
+        if (auto* log = logs_->partition(topic.name, p))
+          for (const auto& open : log->open_transactions())
+            out.push_back({{topic.name, p}, open.producer_id, open.producer_epoch, open.first_offset});
+    return out;
+  };
+  txns_ = std::make_unique<txn::TransactionCoordinator>(txn::TxnConfig{}, std::move(txn_log.log),
+                                                        std::move(env));
 
   asio::error_code ec;
   auto address = asio::ip::make_address(config_.listen_host, ec);
@@ -89,6 +122,32 @@ Broker::Broker(BrokerConfig config)
 }
 
 Broker::~Broker() = default;
+
+kafka::ErrorCode Broker::write_marker(const txn::TopicPartition& tp, int64_t producer_id,
+                                      int16_t epoch, bool commit) {
+  log::PartitionLog* partition = logs_->partition(tp.first, tp.second);
+  if (!partition) return kafka::ErrorCode::kUnknownTopicOrPartition;
+  // Control record: key = version 0 | type (0 abort, 1 commit); value = version 0 |
+  // coordinator epoch 0.
+  const char key[4] = {0, 0, 0, char(commit ? 1 : 0)};
+  const char value[6] = {0, 0, 0, 0, 0, 0};
+  std::string batch = kafka::RecordBatchBuilder()
+                          .producer(producer_id, epoch, -1)
+                          .transactional()
+                          .control()
+                          .add(wall_clock_ms(), std::string_view(key, 4), std::string_view(value, 6))
+                          .build();
+  auto appended = partition->append(
+      {reinterpret_cast<uint8_t*>(batch.data()), batch.size()}, wall_clock_ms());
+  if (!appended.ok()) {
+    spdlog::error("{} marker of producer {} epoch {} refused by {}-{}: {}",
+                  commit ? "commit" : "abort", producer_id, epoch, tp.first, tp.second,
+                  appended.message());
+    return to_kafka_error(appended.status);
+  }
+  waiters_.notify(FetchWaiters::key(tp.first, tp.second));
+  return kafka::ErrorCode::kNone;
+}
 
 void Broker::start_accept() {
   acceptor_.async_accept([this](asio::error_code ec, tcp::socket socket) {
@@ -112,6 +171,7 @@ void Broker::schedule_maintenance() {
     const int64_t now_ms = wall_clock_ms();
     logs_->flush_if_due(now_ms);
     groups_->flush_if_due(now_ms);
+    txns_->flush_if_due(now_ms);
     auto steady = std::chrono::steady_clock::now();
     if (steady - last_retention_check_ > std::chrono::seconds(30)) {
       last_retention_check_ = steady;
@@ -127,9 +187,11 @@ void Broker::run() {
   start_accept();
   schedule_maintenance();
   groups_->run_timers(io_.get_executor());
+  txns_->run_timers(io_.get_executor());
   io_.run();
   logs_->flush_all();
   groups_->flush();
+  txns_->flush();
   spdlog::info("sluice broker stopped");
 }
 

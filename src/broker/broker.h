@@ -15,6 +15,7 @@
 #include "broker/fetch_waiters.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/producer_id_allocator.h"
+#include "broker/txn/transaction_coordinator.h"
 #include "log/log_store.h"
 
 namespace sluice::broker {
@@ -41,11 +42,15 @@ class Broker {
   FetchWaiters& fetch_waiters() { return waiters_; }
   group::GroupCoordinator& groups() { return *groups_; }
   ProducerIdAllocator& producer_ids() { return producer_ids_; }
+  txn::TransactionCoordinator& transactions() { return *txns_; }
   asio::io_context& io() { return io_; }
 
  private:
   void start_accept();
   void schedule_maintenance();
+  /// Appends a transaction marker to a partition and wakes the fetches waiting on it.
+  kafka::ErrorCode write_marker(const txn::TopicPartition& tp, int64_t producer_id,
+                                int16_t epoch, bool commit);
 
   BrokerConfig config_;
   asio::io_context io_;
@@ -55,6 +60,7 @@ class Broker {
   FetchWaiters waiters_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   ProducerIdAllocator producer_ids_;
+  std::unique_ptr<txn::TransactionCoordinator> txns_;
   std::string cluster_id_;
   std::string advertised_host_;
   uint16_t port_ = 0;

@@ -46,6 +46,18 @@ kafka::CreateTopicsResponse handle(Broker&, kafka::CreateTopicsRequest&, const R
 kafka::DeleteTopicsResponse handle(Broker&, kafka::DeleteTopicsRequest&, const RequestContext&);
 kafka::InitProducerIdResponse handle(Broker&, kafka::InitProducerIdRequest&,
                                      const RequestContext&);
+// Transactions (handlers/transactions.cpp, over broker/txn/).
+kafka::AddPartitionsToTxnResponse handle(Broker&, kafka::AddPartitionsToTxnRequest&,
+                                         const RequestContext&);
+kafka::AddOffsetsToTxnResponse handle(Broker&, kafka::AddOffsetsToTxnRequest&,
+                                      const RequestContext&);
+kafka::EndTxnResponse handle(Broker&, kafka::EndTxnRequest&, const RequestContext&);
+kafka::TxnOffsetCommitResponse handle(Broker&, kafka::TxnOffsetCommitRequest&,
+                                      const RequestContext&);
+kafka::DescribeTransactionsResponse handle(Broker&, kafka::DescribeTransactionsRequest&,
+                                           const RequestContext&);
+kafka::ListTransactionsResponse handle(Broker&, kafka::ListTransactionsRequest&,
+                                       const RequestContext&);
 kafka::CreatePartitionsResponse handle(Broker&, kafka::CreatePartitionsRequest&,
                                        const RequestContext&);
 kafka::DescribeConfigsResponse handle(Broker&, kafka::DescribeConfigsRequest&,

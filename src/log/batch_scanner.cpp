@@ -38,6 +38,7 @@ BatchInfo batch_info(const uint8_t* p, uint64_t position) {
           .producer_id = h.producer_id(),
           .producer_epoch = h.producer_epoch(),
           .base_sequence = h.base_sequence(),
+          .transactional = h.is_transactional(),
           .control = h.is_control()};
 }
 

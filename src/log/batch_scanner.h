@@ -26,6 +26,7 @@ struct BatchInfo {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  bool transactional = false;
   bool control = false;
 };
 

@@ -13,6 +13,7 @@
 #include "common/batch_header.h"
 #include "common/clock.h"
 #include "log/batch_scanner.h"
+#include "log/control_record.h"
 #include "log/record_timestamps.h"
 
 namespace sluice::log {
@@ -34,7 +35,8 @@ ProducerBatch producer_batch(const BatchInfo& b) {
       .first_offset = b.base_offset,
       .last_offset = b.last_offset,
       .max_timestamp = b.max_timestamp,
-      .control = b.control};
+      .control = b.control,
+      .transactional = b.transactional};
 }
 
 }  // namespace
@@ -108,6 +110,8 @@ Status PartitionLog::load() {
     }
   }
   for (const auto& [base, segment] : segments_) size_bytes_ += segment->size();
+  aborted_ = AbortedTxnIndex::open(dir_, log_end_offset(), status);
+  if (!aborted_) return status;
   if (Status s = load_producer_state(snapshots); !s.ok()) return s;
   spdlog::debug("opened log {}: offsets [{}, {}), {} segment(s), {} bytes", dir_.string(),
                 log_start_offset(), log_end_offset(), segments_.size(), size_bytes_);
@@ -162,7 +166,26 @@ Status PartitionLog::load_producer_state(const std::set<int64_t>& snapshots) {
     Status status;
     while (auto batch = cursor.next(status)) {
       if (batch->last_offset < from || batch->producer_id < 0) continue;
-      producers_.apply(producer_batch(*batch), now);
+      ProducerBatch pb = producer_batch(*batch);
+      if (pb.control) {  // a transaction marker: commit or abort?
+        std::vector<uint8_t> bytes;
+        if (Status rs = segment.read_bytes(batch->position, batch->size, bytes); !rs.ok())
+          return rs;
+        auto type = control_type(bytes);
+        if (!type) {
+          spdlog::warn("log {}: control batch at {} has no readable marker; skipped",
+                       dir_.string(), batch->base_offset);
+          continue;
+        }
+        pb.abort = *type == ControlType::kAbort;
+      }
+      if (auto done = producers_.apply(pb, now); done && done->aborted) {
+        if (Status as = aborted_->append({done->producer_id, done->first_offset,
+                                          done->last_offset});
+            !as.ok())
+          spdlog::error("log {}: cannot index the aborted transaction at {}: {}", dir_.string(),
+                        done->last_offset, as.message);
+      }
       ++scanned;
     }
     if (status.code == Errc::kStorageError) return status;
@@ -183,6 +206,11 @@ void PartitionLog::write_producer_snapshot() {
   if (!snapshots_.empty() && *snapshots_.rbegin() == offset) return;  // unchanged since
   // An empty log is scanned at no cost: spare the fsyncs (brokers with many partitions).
   if (producers_.empty() && log_start_offset() == offset) return;
+  // The snapshot means "no need to scan before here": the aborted index must be durable.
+  if (Status s = aborted_->sync(); !s.ok()) {
+    spdlog::warn("log {}: {} (no producer state snapshot written)", dir_.string(), s.message);
+    return;
+  }
   const auto path = snapshot_path(offset);
   auto tmp = path;
   tmp += ".tmp";
@@ -267,6 +295,14 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
     if (info.producer_id < 0) continue;
     if (producer_batches.empty()) producer_batches.reserve(infos.size());
     producer_batches.push_back(producer_batch(info));
+    if (info.control) {
+      auto type = control_type(batches.subspan(info.position, info.size));
+      if (!type)
+        return {Status::error(Errc::kCorruptBatch, "control batch at byte " +
+                                                       std::to_string(info.position) +
+                                                       " holds no commit or abort marker")};
+      producer_batches.back().abort = *type == ControlType::kAbort;
+    }
   }
   if (!producer_batches.empty()) {
     ProducerCheck verdict = producers_.check(producer_batches);
@@ -307,8 +343,19 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
   }
   size_bytes_ += batches.size();
   if (!producer_batches.empty()) {
-    for (const auto& info : infos)
-      if (info.producer_id >= 0) producers_.apply(producer_batch(info), now_ms);
+    size_t i = 0;
+    for (const auto& info : infos) {
+      if (info.producer_id < 0) continue;
+      ProducerBatch pb = producer_batch(info);
+      pb.abort = producer_batches[i++].abort;
+      auto done = producers_.apply(pb, now_ms);
+      if (done && done->aborted) {
+        Status s = aborted_->append({done->producer_id, done->first_offset, done->last_offset});
+        if (s.ok() && sync) s = aborted_->sync();
+        // The marker is in the log: a reopen re-indexes it from there if this failed.
+        if (!s.ok()) spdlog::error("log {}: aborted transaction index: {}", dir_.string(), s.message);
+      }
+    }
   }
   if (active_since_ms_ < 0) active_since_ms_ = now_ms;
   if (!sync && unflushed_since_ms_ < 0) unflushed_since_ms_ = now_ms;
@@ -475,8 +522,19 @@ RetentionResult PartitionLog::apply_retention(int64_t now_ms) {
   return result;
 }
 
+int64_t PartitionLog::last_stable_offset() const {
+  return producers_.first_unstable_offset().value_or(log_end_offset());
+}
+
+std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t upper) const {
+  auto out = aborted_->overlapping(from, upper);
+  std::erase_if(out, [&](const AbortedTxn& t) { return t.last_offset < log_start_offset(); });
+  return out;
+}
+
 Status PartitionLog::flush() {
   if (closed_) return closed_error();
+  if (Status s = aborted_->sync(); !s.ok()) return s;
   if (unflushed_since_ms_ < 0) return Status::success();
   Status s = active().flush();
   if (s.ok())

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/file_range.h"
+#include "log/aborted_txn_index.h"
 #include "log/log_config.h"
 #include "log/producer_state.h"
 #include "log/record_timestamps.h"
@@ -93,7 +94,7 @@ class PartitionLog {
   /// producer state first (ProducerState::check): a retry of one of the producer's last 5
   /// batches returns its original offsets with `duplicate` set and appends nothing.
   /// Errors: kCorruptBatch (malformed framing), kMessageTooLarge (a batch over
-  /// max.message.bytes), kOutOfOrderSequence / kInvalidProducerEpoch / kDuplicateSequence
+  /// max.message.bytes; a control batch whose marker cannot be read), kOutOfOrderSequence / kInvalidProducerEpoch / kDuplicateSequence
   /// (refused by the producer state, nothing appended), kStorageError (write or fsync
   /// failed: the file is truncated back, nothing becomes visible, offsets are not used).
   AppendResult append(std::span<uint8_t> batches, int64_t now_ms);
@@ -141,6 +142,14 @@ class PartitionLog {
   /// Every producer id's epoch and last batches, as append() checks them.
   const ProducerState& producer_state() const { return producers_; }
 
+  /// The first offset read_committed consumers may not read: the first offset of the
+  /// oldest open transaction, or the log end offset when none is open.
+  int64_t last_stable_offset() const;
+  /// The aborted transactions a read_committed fetch of [from, upper) must be told of.
+  std::vector<AbortedTxn> aborted_transactions(int64_t from, int64_t upper) const;
+  /// The transactions open in this partition (no marker yet), by first offset.
+  std::vector<OpenTxn> open_transactions() const { return producers_.open_transactions(); }
+
   const LogConfig& config() const { return config_; }
   /// Takes effect from the next append/retention; switching to kEveryBatch flushes now.
   Status set_config(LogConfig config);
@@ -178,6 +187,7 @@ class PartitionLog {
   int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced
   bool closed_ = false;
   ProducerState producers_;
+  std::unique_ptr<AbortedTxnIndex> aborted_;
   std::set<int64_t> snapshots_;  // offsets of the producer state snapshot files present
 };
 

@@ -22,17 +22,25 @@ std::string describe(const ProducerBatch& b) {
          ", " + std::to_string(b.last_sequence) + "]";
 }
 
-/// Records an appended batch in its producer's entry.
-void apply_to(ProducerEntry& e, const ProducerBatch& b, int64_t now_ms) {
+/// Records an appended batch in its producer's entry; returns the transaction a control
+/// batch closed.
+std::optional<CompletedTxn> apply_to(ProducerEntry& e, const ProducerBatch& b, int64_t now_ms) {
   e.last_append_ms = std::max(e.last_append_ms, now_ms);
   if (b.producer_epoch != e.epoch) {
     e.epoch = b.producer_epoch;
     e.batches.clear();
   }
-  if (b.control) return;
+  if (b.control) {
+    if (e.txn_first_offset < 0) return std::nullopt;
+    CompletedTxn done{b.producer_id, e.txn_first_offset, b.last_offset, b.abort};
+    e.txn_first_offset = -1;
+    return done;
+  }
+  if (b.transactional && e.txn_first_offset < 0) e.txn_first_offset = b.first_offset;
   if (e.batches.size() == ProducerState::kRetainedBatches) e.batches.erase(e.batches.begin());
   e.batches.push_back(
       {b.first_sequence, b.last_sequence, b.first_offset, b.last_offset, b.max_timestamp});
+  return std::nullopt;
 }
 
 /// Kafka's ProducerAppendInfo.checkProducerEpoch/checkSequence and the duplicate lookup
@@ -84,13 +92,14 @@ ProducerCheck check_one(const ProducerEntry* current, const ProducerBatch& b) {
 // Snapshot layout, big-endian:
 //   magic "SLPS" | version int16 | crc32c uint32 of everything after it |
 //   offset int64 | producer count int32 |
-//   per producer: id int64 | epoch int16 | last append ms int64 | batch count int8 |
+//   per producer: id int64 | epoch int16 | last append ms int64 |
+//     [version 2: open transaction's first offset int64 (-1: none)] | batch count int8 |
 //     per batch: first seq int32 | last seq int32 | first offset int64 | last offset int64 |
 //                max timestamp int64
 constexpr char kMagic[4] = {'S', 'L', 'P', 'S'};
-constexpr int16_t kVersion = 1;
+constexpr int16_t kVersion = 2;  // 1: without transactions (still read)
 constexpr size_t kPrefix = 4 + 2 + 4;
-constexpr size_t kEntryBytes = 8 + 2 + 8 + 1;
+constexpr size_t kEntryBytes = 8 + 2 + 8 + 1;  // the smallest (version 1) entry
 constexpr size_t kBatchBytes = 4 + 4 + 8 + 8 + 8;
 
 template <class T>
@@ -151,13 +160,40 @@ ProducerCheck ProducerState::check(std::span<const ProducerBatch> batches) const
   return {};
 }
 
-void ProducerState::apply(const ProducerBatch& b, int64_t now_ms) {
-  if (b.idempotent()) apply_to(producers_[b.producer_id], b, now_ms);
+std::optional<CompletedTxn> ProducerState::apply(const ProducerBatch& b, int64_t now_ms) {
+  if (!b.idempotent()) return std::nullopt;
+  ProducerEntry& e = producers_[b.producer_id];
+  const int64_t open_before = e.txn_first_offset;
+  auto done = apply_to(e, b, now_ms);
+  if (open_before != e.txn_first_offset) {
+    if (open_before >= 0) open_txns_.erase(open_before);
+    if (e.txn_first_offset >= 0) open_txns_[e.txn_first_offset] = b.producer_id;
+  }
+  return done;
 }
 
 size_t ProducerState::expire(int64_t now_ms, int64_t max_age_ms) {
-  return std::erase_if(
-      producers_, [&](const auto& kv) { return now_ms - kv.second.last_append_ms > max_age_ms; });
+  return std::erase_if(producers_, [&](const auto& kv) {
+    return kv.second.txn_first_offset < 0 && now_ms - kv.second.last_append_ms > max_age_ms;
+  });
+}
+
+std::optional<int64_t> ProducerState::first_unstable_offset() const {
+  if (open_txns_.empty()) return std::nullopt;
+  return open_txns_.begin()->first;
+}
+
+std::vector<OpenTxn> ProducerState::open_transactions() const {
+  std::vector<OpenTxn> out;
+  for (const auto& [first, id] : open_txns_)
+    out.push_back({id, producers_.at(id).epoch, first});
+  return out;
+}
+
+void ProducerState::rebuild_open_index() {
+  open_txns_.clear();
+  for (const auto& [id, e] : producers_)
+    if (e.txn_first_offset >= 0) open_txns_[e.txn_first_offset] = id;
 }
 
 const ProducerEntry* ProducerState::find(int64_t producer_id) const {
@@ -181,6 +217,7 @@ std::string ProducerState::serialize(int64_t offset) const {
     put<int64_t>(body, id);
     put<int16_t>(body, e.epoch);
     put<int64_t>(body, e.last_append_ms);
+    put<int64_t>(body, e.txn_first_offset);
     put<int8_t>(body, int8_t(e.batches.size()));
     for (const auto& r : e.batches) {
       put<int32_t>(body, r.first_sequence);
@@ -203,7 +240,7 @@ std::optional<ProducerState::Snapshot> ProducerState::parse(std::string_view byt
     return std::nullopt;
   }
   const int16_t version = load_be<int16_t>(bytes.data() + 4);
-  if (version != kVersion) {
+  if (version != kVersion && version != 1) {
     why = "unknown snapshot version " + std::to_string(version);
     return std::nullopt;
   }
@@ -224,7 +261,8 @@ std::optional<ProducerState::Snapshot> ProducerState::parse(std::string_view byt
     int64_t id;
     ProducerEntry e;
     int8_t batches;
-    if (!r.get(id) || !r.get(e.epoch) || !r.get(e.last_append_ms) || !r.get(batches) ||
+    if (!r.get(id) || !r.get(e.epoch) || !r.get(e.last_append_ms) ||
+        (version >= 2 && !r.get(e.txn_first_offset)) || !r.get(batches) ||
         batches < 0 || size_t(batches) > ProducerState::kRetainedBatches) {
       why = "bad producer entry " + std::to_string(i);
       return std::nullopt;
@@ -244,6 +282,7 @@ std::optional<ProducerState::Snapshot> ProducerState::parse(std::string_view byt
     why = std::to_string(r.left()) + " trailing bytes";
     return std::nullopt;
   }
+  snap.state.rebuild_open_index();
   return snap;
 }
 

@@ -8,6 +8,11 @@
 // at open, so a crash loses nothing the log kept. A snapshot (serialize/parse, written by
 // PartitionLog at roll and clean close) saves rescanning the whole log.
 //
+// Transactions: a transactional batch opens the producer's transaction at its first offset
+// (unless one is open), a control batch (commit or abort marker) closes it. The open
+// transactions' first offsets give the partition's last stable offset (LSO): the first
+// offset that read_committed consumers may not read yet.
+//
 // A plain value type, not thread-safe; owned by one PartitionLog.
 #pragma once
 
@@ -16,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -33,8 +39,28 @@ struct ProducerBatch {
   int64_t last_offset = -1;
   int64_t max_timestamp = -1;
   bool control = false;  // a transaction marker: carries an epoch, no sequence
+  bool transactional = false;
+  bool abort = false;  // for a control batch: an abort marker (else a commit marker)
 
   bool idempotent() const { return producer_id >= 0; }
+};
+
+/// A transaction that a control batch closed: the producer, the offset of its first
+/// batch in this partition and the offset of the marker.
+struct CompletedTxn {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;  // the marker's offset
+  bool aborted = false;
+  bool operator==(const CompletedTxn&) const = default;
+};
+
+/// A transaction still open in the partition.
+struct OpenTxn {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int64_t first_offset = -1;
+  bool operator==(const OpenTxn&) const = default;
 };
 
 /// `first + delta` in Kafka's sequence space: INT32_MAX is followed by 0.
@@ -58,6 +84,8 @@ struct ProducerEntry {
   /// Broker wall-clock time of its last append (or of the scan that found it): producer
   /// ids idle for producer.id.expiration.ms are forgotten.
   int64_t last_append_ms = -1;
+  /// The first offset of its open transaction in this partition; -1 when none is open.
+  int64_t txn_first_offset = -1;
   bool operator==(const ProducerEntry&) const = default;
 };
 
@@ -97,19 +125,29 @@ class ProducerState {
 
   /// Records an appended batch (no checks: used after check() and when rebuilding from the
   /// log). Non-idempotent batches are ignored. A newer epoch forgets the older epoch's
-  /// batches; a control batch only moves the epoch.
-  void apply(const ProducerBatch& batch, int64_t now_ms);
+  /// batches; a control batch moves the epoch and closes the producer's open transaction,
+  /// which is returned (nothing when none was open: a marker may be written twice).
+  std::optional<CompletedTxn> apply(const ProducerBatch& batch, int64_t now_ms);
 
-  /// Forgets producer ids whose last append is more than `max_age_ms` before `now_ms`.
-  /// Returns how many were removed.
+  /// Forgets producer ids whose last append is more than `max_age_ms` before `now_ms`,
+  /// except those with an open transaction. Returns how many were removed.
   size_t expire(int64_t now_ms, int64_t max_age_ms);
+
+  /// The smallest first offset of an open transaction; nullopt when none is open. The LSO
+  /// is this or, without one, the log end offset.
+  std::optional<int64_t> first_unstable_offset() const;
+  /// Every open transaction, by first offset.
+  std::vector<OpenTxn> open_transactions() const;
 
   /// nullptr for a producer id the partition does not know.
   const ProducerEntry* find(int64_t producer_id) const;
   size_t size() const { return producers_.size(); }
   bool empty() const { return producers_.empty(); }
   const std::unordered_map<int64_t, ProducerEntry>& producers() const { return producers_; }
-  void clear() { producers_.clear(); }
+  void clear() {
+    producers_.clear();
+    open_txns_.clear();
+  }
 
   /// The state as a snapshot file's bytes, labelled with the log offset it is valid at
   /// (every batch below it applied, none above). Versioned and CRC32C-protected.
@@ -122,7 +160,10 @@ class ProducerState {
   bool operator==(const ProducerState&) const = default;
 
  private:
+  void rebuild_open_index();
+
   std::unordered_map<int64_t, ProducerEntry> producers_;
+  std::map<int64_t, int64_t> open_txns_;  // first offset -> producer id (derived)
 };
 
 struct ProducerState::Snapshot {

@@ -137,12 +137,10 @@ TEST_F(IdempotenceTest, InitProducerIdRefusesWhatKafkaRefuses) {
   EXPECT_EQ(half.error_code, code(ErrorCode::kInvalidRequest));
   auto empty = init_producer_id(c, 1, std::string());
   EXPECT_EQ(empty.error_code, code(ErrorCode::kInvalidRequest));
-  // Transactions are a later step: the answer of a Kafka whose coordinator is unavailable.
-  for (int16_t v : {0, 2, 4}) {
-    auto txn = init_producer_id(c, v, std::string("my-txn"));
-    EXPECT_EQ(txn.error_code, code(ErrorCode::kCoordinatorNotAvailable)) << "v" << v;
-    EXPECT_EQ(txn.producer_id, -1);
-  }
+  // A transactional id with only one of producer id and epoch is refused too.
+  auto txn = init_producer_id(c, 3, std::string("my-txn"), 5, -1);
+  EXPECT_EQ(txn.error_code, code(ErrorCode::kInvalidRequest));
+  EXPECT_EQ(txn.producer_id, -1);
 }
 
 TEST_F(IdempotenceTest, ProducerIdsAreNeverReusedAfterARestartOrACrash) {

@@ -231,6 +231,13 @@ kafka::LeaveGroupResponse GroupCoordinator::leave(const kafka::LeaveGroupRequest
 
 // ---- Offsets --------------------------------------------------------------------------
 
+log::Status GroupCoordinator::commit_transactional_offsets(
+    std::string_view group_id, const std::vector<OffsetStore::Entry>& entries) {
+  log::Status s = offsets_->commit(group_id, entries);
+  after_change(group_id);
+  return s;
+}
+
 kafka::OffsetCommitResponse GroupCoordinator::commit_offsets(
     const kafka::OffsetCommitRequest& request, int16_t version) {
   kafka::OffsetCommitResponse out;

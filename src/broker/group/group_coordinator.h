@@ -62,6 +62,10 @@ class GroupCoordinator {
 
   kafka::OffsetCommitResponse commit_offsets(const kafka::OffsetCommitRequest& request,
                                              int16_t version);
+  /// Stores offsets a transaction committed (TxnOffsetCommit, applied at its commit):
+  /// no member or generation check, as Kafka materializes them at the commit marker.
+  log::Status commit_transactional_offsets(std::string_view group_id,
+                                           const std::vector<OffsetStore::Entry>& entries);
   kafka::OffsetFetchResponse fetch_offsets(const kafka::OffsetFetchRequest& request,
                                            int16_t version);
   kafka::OffsetDeleteResponse delete_offsets(const kafka::OffsetDeleteRequest& request);

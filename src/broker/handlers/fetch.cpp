@@ -37,10 +37,13 @@ size_t collect(Broker& broker, const FetchRequest& request, FetchResponse& respo
         continue;
       }
       const int64_t end = partition->log_end_offset();
+      const int64_t lso = partition->last_stable_offset();
+      const bool read_committed = request.isolation_level == 1;
       part.high_watermark = end;
-      part.last_stable_offset = end;
+      part.last_stable_offset = lso;
       part.log_start_offset = partition->log_start_offset();
-      if (request.isolation_level == 1) part.aborted_transactions.emplace();
+      if (read_committed) part.aborted_transactions.emplace();
+      const int64_t upper = read_committed ? lso : end;
       if (want.fetch_offset < part.log_start_offset || want.fetch_offset > end) {
         part.error_code = code(ErrorCode::kOffsetOutOfRange);
         out.partitions.push_back(std::move(part));
@@ -48,14 +51,18 @@ size_t collect(Broker& broker, const FetchRequest& request, FetchResponse& respo
       }
       size_t budget = want.partition_max_bytes > 0 ? size_t(want.partition_max_bytes) : 0;
       if (max_total > 0) budget = std::min(budget, max_total > total ? max_total - total : 0);
-      if (want.fetch_offset < end && (budget > 0 || total == 0)) {
+      if (want.fetch_offset < upper && (budget > 0 || total == 0)) {
         // With nothing gathered yet, at least one whole batch goes out whatever the budget.
-        auto read = partition->read(want.fetch_offset, uint32_t(std::max<size_t>(budget, 1)), end);
+        auto read =
+            partition->read(want.fetch_offset, uint32_t(std::max<size_t>(budget, 1)), upper);
         if (read.ok()) {
           for (auto& range : read.ranges) {
             total += range.length;
             part.records.pieces.emplace_back(std::move(range));
           }
+          if (read_committed && read.bytes > 0)
+            for (const auto& t : partition->aborted_transactions(want.fetch_offset, upper))
+              part.aborted_transactions->push_back({t.producer_id, t.first_offset});
         } else {
           part.error_code = code(to_kafka_error(read.status));
         }

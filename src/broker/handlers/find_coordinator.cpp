@@ -1,6 +1,5 @@
-// FindCoordinator. This broker is the group coordinator of every group (key_type 0). The
-// transaction coordinator (key_type 1) is not built yet: COORDINATOR_NOT_AVAILABLE (clients
-// retry). Serving the API at all matters: librdkafka enables LZ4 only for brokers that
+// FindCoordinator. This broker is the group coordinator of every group (key_type 0) and
+// the transaction coordinator of every transactional id (key_type 1). Serving the API at all matters: librdkafka enables LZ4 only for brokers that
 // list FindCoordinator.
 #include "broker/broker.h"
 #include "broker/handlers.h"
@@ -14,15 +13,10 @@ FindCoordinatorResponse handle(Broker& broker, FindCoordinatorRequest& request,
                                const RequestContext& ctx) {
   FindCoordinatorResponse response;
   const int8_t key_type = ctx.version() >= 1 ? request.key_type : 0;
-  if (key_type == 0) {
+  if (key_type == 0 || key_type == 1) {
     response.node_id = broker.config().node_id;
     response.host = broker.advertised_host();
     response.port = int32_t(broker.port());
-    return response;
-  }
-  if (key_type == 1) {
-    response.error_code = code(ErrorCode::kCoordinatorNotAvailable);
-    response.error_message = "the transaction coordinator is not available on this broker yet";
     return response;
   }
   response.error_code = code(ErrorCode::kInvalidRequest);

@@ -5,10 +5,9 @@
 // id and epoch (KIP-360's epoch bump is for transactional producers; an idempotent one that
 // must reset its sequences simply gets a new id). Ids are never reused (ProducerIdAllocator).
 //
-// With a transactional id: transactions are not served yet, so the answer is the one Kafka
-// gives while its transaction coordinator is unavailable, COORDINATOR_NOT_AVAILABLE (as
-// FindCoordinator answers for transaction coordinators); an empty transactional id is
-// INVALID_REQUEST, as in Kafka.
+// With a transactional id the TransactionCoordinator answers: a new producer id, or the
+// id's epoch bumped (aborting an open transaction of an older instance, which is fenced);
+// an empty transactional id is INVALID_REQUEST, as in Kafka.
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
@@ -27,11 +26,20 @@ InitProducerIdResponse handle(Broker& broker, InitProducerIdRequest& request,
       out.error_code = code(ErrorCode::kInvalidRequest);
       return out;
     }
-    spdlog::info(
-        "InitProducerId for transactional id '{}' from {}: transactions are not "
-        "supported yet (COORDINATOR_NOT_AVAILABLE)",
-        *request.transactional_id, ctx.peer);
-    out.error_code = code(ErrorCode::kCoordinatorNotAvailable);
+    if ((request.producer_id == -1) != (request.producer_epoch == -1)) {
+      out.error_code = code(ErrorCode::kInvalidRequest);
+      return out;
+    }
+    auto r = broker.transactions().init_producer_id(*request.transactional_id,
+                                                    request.transaction_timeout_ms,
+                                                    request.producer_id, request.producer_epoch,
+                                                    ctx.version());
+    out.error_code = code(r.error);
+    out.producer_id = r.producer_id;
+    out.producer_epoch = r.producer_epoch;
+    if (r.error != ErrorCode::kNone)
+      spdlog::warn("InitProducerId for transactional id '{}' from {} refused: {}",
+                   *request.transactional_id, ctx.peer, error_name(r.error));
     return out;
   }
   // v3+: a current producer id and epoch come together or not at all (as Kafka checks).

@@ -1,5 +1,6 @@
-// ListOffsets: the earliest or latest offset of a partition, or the first offset whose
-// timestamp is at least the one asked for.
+// ListOffsets: the earliest or latest offset of a partition (latest is the last stable
+// offset for read_committed), or the first offset whose timestamp is at least the one
+// asked for.
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
@@ -40,7 +41,9 @@ ListOffsetsResponse handle(Broker& broker, ListOffsetsRequest& request, const Re
       if (!partition) {
         part.error_code = code(ErrorCode::kUnknownTopicOrPartition);
       } else if (want.timestamp == kLatestTimestamp) {
-        part.offset = partition->log_end_offset();
+        // read_committed consumers see up to the last stable offset only.
+        part.offset = request.isolation_level == 1 ? partition->last_stable_offset()
+                                                   : partition->log_end_offset();
       } else if (want.timestamp == kEarliestTimestamp) {
         part.offset = partition->log_start_offset();
       } else {

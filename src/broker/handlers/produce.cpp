@@ -56,6 +56,21 @@ ProduceResponse::Partition produce_partition(Broker& broker, const std::string& 
   options.max_batch_bytes = size_t(config.max_message_bytes);
   auto validation = validate_batches(batches, options);
   if (!validation.ok()) return fail(validation.error, validation.reason);
+  if (validation.summary.any_transactional) {
+    // Only into a partition the producer added to its ongoing transaction (as Kafka >= 3.6
+    // verifies): else a stray transactional batch would hold the LSO back for good.
+    const auto& first = validation.summary.first;
+    if (first.producer_id != validation.summary.last.producer_id ||
+        first.producer_epoch != validation.summary.last.producer_epoch)
+      return fail(ErrorCode::kInvalidRecord, "transactional batches of several producers");
+    ErrorCode e = broker.transactions().check_produce(first.producer_id, first.producer_epoch,
+                                                      {topic, data.index});
+    if (e != ErrorCode::kNone)
+      return fail(e, "producer " + std::to_string(first.producer_id) + " epoch " +
+                         std::to_string(first.producer_epoch) +
+                         " has no ongoing transaction with this partition (AddPartitionsToTxn "
+                         "first)");
+  }
 
   // The log checks idempotent producers' sequences: a retry of a batch it holds comes
   // back as `duplicate` with the original offsets, acknowledged as Kafka does (no error).

@@ -26,12 +26,18 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kCreateTopics, "CreateTopics", 0, 4, 5},
     ApiInfo{ApiKey::kDeleteTopics, "DeleteTopics", 0, 3, 4},
     ApiInfo{ApiKey::kInitProducerId, "InitProducerId", 0, 4, 2},
+    ApiInfo{ApiKey::kAddPartitionsToTxn, "AddPartitionsToTxn", 0, 3, 3},
+    ApiInfo{ApiKey::kAddOffsetsToTxn, "AddOffsetsToTxn", 0, 3, 3},
+    ApiInfo{ApiKey::kEndTxn, "EndTxn", 0, 3, 3},
+    ApiInfo{ApiKey::kTxnOffsetCommit, "TxnOffsetCommit", 0, 3, 3},
     ApiInfo{ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
     ApiInfo{ApiKey::kAlterConfigs, "AlterConfigs", 0, 1, 2},
     ApiInfo{ApiKey::kCreatePartitions, "CreatePartitions", 0, 1, 2},
     ApiInfo{ApiKey::kDeleteGroups, "DeleteGroups", 0, 1, 2},
     ApiInfo{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, 1},
     ApiInfo{ApiKey::kOffsetDelete, "OffsetDelete", 0, 0, kNever},
+    ApiInfo{ApiKey::kDescribeTransactions, "DescribeTransactions", 0, 0, 0},
+    ApiInfo{ApiKey::kListTransactions, "ListTransactions", 0, 0, 0},
 };
 
 }  // namespace

@@ -25,6 +25,18 @@ std::string_view error_name(ErrorCode e) {
     SLUICE_ERROR_NAME(kInvalidRecord, "INVALID_RECORD")
     SLUICE_ERROR_NAME(kUnsupportedCompressionType, "UNSUPPORTED_COMPRESSION_TYPE")
     SLUICE_ERROR_NAME(kKafkaStorageError, "KAFKA_STORAGE_ERROR")
+    SLUICE_ERROR_NAME(kOutOfOrderSequenceNumber, "OUT_OF_ORDER_SEQUENCE_NUMBER")
+    SLUICE_ERROR_NAME(kInvalidProducerEpoch, "INVALID_PRODUCER_EPOCH")
+    SLUICE_ERROR_NAME(kInvalidTxnState, "INVALID_TXN_STATE")
+    SLUICE_ERROR_NAME(kInvalidProducerIdMapping, "INVALID_PRODUCER_ID_MAPPING")
+    SLUICE_ERROR_NAME(kInvalidTransactionTimeout, "INVALID_TRANSACTION_TIMEOUT")
+    SLUICE_ERROR_NAME(kConcurrentTransactions, "CONCURRENT_TRANSACTIONS")
+    SLUICE_ERROR_NAME(kOperationNotAttempted, "OPERATION_NOT_ATTEMPTED")
+    SLUICE_ERROR_NAME(kProducerFenced, "PRODUCER_FENCED")
+    SLUICE_ERROR_NAME(kTransactionalIdNotFound, "TRANSACTIONAL_ID_NOT_FOUND")
+    SLUICE_ERROR_NAME(kCoordinatorNotAvailable, "COORDINATOR_NOT_AVAILABLE")
+    SLUICE_ERROR_NAME(kIllegalGeneration, "ILLEGAL_GENERATION")
+    SLUICE_ERROR_NAME(kUnknownMemberId, "UNKNOWN_MEMBER_ID")
 #undef SLUICE_ERROR_NAME
     default:
       return "ERROR";

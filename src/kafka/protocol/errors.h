@@ -57,6 +57,7 @@ enum class ErrorCode : int16_t {
   kConcurrentTransactions = 51,
   kTransactionCoordinatorFenced = 52,
   kSecurityDisabled = 54,
+  kOperationNotAttempted = 55,
   kGroupIdNotFound = 69,
   kFetchSessionIdNotFound = 70,
   kInvalidFetchSessionEpoch = 71,
@@ -70,6 +71,7 @@ enum class ErrorCode : int16_t {
   kInvalidRecord = 87,
   kUnstableOffsetCommit = 88,
   kProducerFenced = 90,
+  kTransactionalIdNotFound = 105,
 };
 
 inline int16_t code(ErrorCode e) { return int16_t(e); }

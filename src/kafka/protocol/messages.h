@@ -1,6 +1,8 @@
 // Every Kafka message the broker serves: one header per API under messages/.
 #pragma once
 
+#include "kafka/protocol/messages/add_offsets_to_txn.h"
+#include "kafka/protocol/messages/add_partitions_to_txn.h"
 #include "kafka/protocol/messages/alter_configs.h"
 #include "kafka/protocol/messages/api_versions.h"
 #include "kafka/protocol/messages/create_partitions.h"
@@ -9,6 +11,8 @@
 #include "kafka/protocol/messages/delete_topics.h"
 #include "kafka/protocol/messages/describe_configs.h"
 #include "kafka/protocol/messages/describe_groups.h"
+#include "kafka/protocol/messages/describe_transactions.h"
+#include "kafka/protocol/messages/end_txn.h"
 #include "kafka/protocol/messages/fetch.h"
 #include "kafka/protocol/messages/find_coordinator.h"
 #include "kafka/protocol/messages/heartbeat.h"
@@ -17,6 +21,7 @@
 #include "kafka/protocol/messages/leave_group.h"
 #include "kafka/protocol/messages/list_groups.h"
 #include "kafka/protocol/messages/list_offsets.h"
+#include "kafka/protocol/messages/list_transactions.h"
 #include "kafka/protocol/messages/metadata.h"
 #include "kafka/protocol/messages/offset_commit.h"
 #include "kafka/protocol/messages/offset_delete.h"
@@ -24,6 +29,7 @@
 #include "kafka/protocol/messages/produce.h"
 #include "kafka/protocol/messages/sasl_handshake.h"
 #include "kafka/protocol/messages/sync_group.h"
+#include "kafka/protocol/messages/txn_offset_commit.h"
 
 #include <type_traits>
 
@@ -62,6 +68,13 @@ decltype(auto) with_request_type(ApiKey key, F&& f) {
     case ApiKey::kCreatePartitions: return f(std::type_identity<CreatePartitionsRequest>{});
     case ApiKey::kIncrementalAlterConfigs:
       return f(std::type_identity<IncrementalAlterConfigsRequest>{});
+    case ApiKey::kAddPartitionsToTxn: return f(std::type_identity<AddPartitionsToTxnRequest>{});
+    case ApiKey::kAddOffsetsToTxn: return f(std::type_identity<AddOffsetsToTxnRequest>{});
+    case ApiKey::kEndTxn: return f(std::type_identity<EndTxnRequest>{});
+    case ApiKey::kTxnOffsetCommit: return f(std::type_identity<TxnOffsetCommitRequest>{});
+    case ApiKey::kDescribeTransactions:
+      return f(std::type_identity<DescribeTransactionsRequest>{});
+    case ApiKey::kListTransactions: return f(std::type_identity<ListTransactionsRequest>{});
     default: break;
   }
   throw DecodeError("API key " + std::to_string(int(key)) + " has no request type");

@@ -1,0 +1,33 @@
+// AddOffsetsToTxn (key 25): a transactional producer announces that it will commit a
+// consumer group's offsets in its transaction (TxnOffsetCommit follows). v0-3, v3 flexible.
+#pragma once
+
+#include "kafka/protocol/schema.h"
+
+namespace sluice::kafka {
+
+struct AddOffsetsToTxnRequest {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::string group_id;
+  template <class F>
+  void fields(F& f) {
+    f(transactional_id);
+    f(producer_id);
+    f(producer_epoch);
+    f(group_id);
+  }
+};
+
+struct AddOffsetsToTxnResponse {
+  int32_t throttle_time_ms = 0;
+  int16_t error_code = 0;
+  template <class F>
+  void fields(F& f) {
+    f(throttle_time_ms);
+    f(error_code);
+  }
+};
+
+}  // namespace sluice::kafka
