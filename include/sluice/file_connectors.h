@@ -6,7 +6,7 @@
 // read exactly once and, within a subtask, in file order; each file is one split. follow():
 // unbounded, like `tail -f`: subtask 0 reads the files to their end and then keeps reading
 // lines appended to them (a partial last line waits for its '\n'; a file that shrinks is read
-// again from its start); the other subtasks read nothing.
+// again from its start); the other subtasks read nothing and declare no split (idle).
 //
 // FileSink<T>: one line per record (to_string, default to_text) into one file shared by every
 // subtask of the sink; each subtask buffers whole lines and appends them under a lock, so

@@ -146,6 +146,10 @@ class GeneratorSource final : public Source<T> {
 
     SourceStatus poll(SourceOutput<T>& output) override {
       if (done_) return SourceStatus::end_of_input;
+      if (!registered_) {
+        registered_ = true;
+        output.register_split(0);
+      }
       uint64_t want = max_per_poll_;
       if (bounded_) want = std::min<uint64_t>(want, left_);
       const uint64_t n = bucket_.take(want);
@@ -178,6 +182,7 @@ class GeneratorSource final : public Source<T> {
     TokenBucket bucket_;
     size_t max_per_poll_;
     bool done_ = false;
+    bool registered_ = false;
     T value_{};
   };
 

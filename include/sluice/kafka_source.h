@@ -159,8 +159,9 @@ class KafkaReaderCore {
   void open();
   // Hands up to max_records_per_poll records to on_record (which calls reject() for a bad
   // one) and reports finished splits; waits at most ~100 ms for the first record.
+  // The first poll declares every assigned split (on_register) before anything else.
   SourceStatus poll(FunctionRef<void(const KafkaRecordView&, int split)> on_record,
-                    FunctionRef<void(int split)> on_finished);
+                    FunctionRef<void(int split)> on_register, FunctionRef<void(int split)> on_finished);
   void reject(const KafkaRecordView& record, const std::string& reason);
   void skipped();  // the deserializer skipped the record on purpose
   std::vector<PartitionOffset> current_offsets() const;
@@ -209,8 +210,9 @@ class KafkaSourceReader final : public SourceReader<T> {
         core_.skipped();
       }
     };
+    auto on_register = [&](int split) { output.register_split(split); };
     auto on_finished = [&](int split) { output.finish_split(split); };
-    return core_.poll(on_record, on_finished);
+    return core_.poll(on_record, on_register, on_finished);
   }
 
   // Commits what was emitted (best effort, bounded wait) and closes the clients.
