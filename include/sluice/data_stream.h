@@ -232,24 +232,24 @@ class KeyedStream {
   }
   // Rolling aggregates of one field; the other fields are those of the key's first record
   // (sum, min, max) or of the record holding the extreme value (min_by, max_by).
-  template <class M>
-  DataStream<T> sum(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> sum(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; r.*field = a.*field + b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> min(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> min(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; if (b.*field < a.*field) r.*field = b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> max(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> max(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; if (a.*field < b.*field) r.*field = b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> min_by(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> min_by(M C::*field) const {
     return reduce([field](const T& a, const T& b) { return b.*field < a.*field ? b : a; });
   }
-  template <class M>
-  DataStream<T> max_by(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> max_by(M C::*field) const {
     return reduce([field](const T& a, const T& b) { return a.*field < b.*field ? b : a; });
   }
 
