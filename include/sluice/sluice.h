@@ -1,5 +1,5 @@
 // The sluice stream engine's public API in one include: StreamEnvironment, DataStream,
-// keyed state and functions, sources and sinks, collections.
+// keyed state and functions, windows, sources and sinks, collections.
 #pragma once
 
 #include "sluice/collection.h"
@@ -11,3 +11,4 @@
 #include "sluice/stream_environment.h"
 #include "sluice/time.h"
 #include "sluice/watermark_strategy.h"
+#include "sluice/windows.h"

@@ -1,0 +1,533 @@
+// WindowOperator: the keyed window operator of one subtask (Flink's WindowOperator and
+// EvictingWindowOperator in one). For each record it extracts the key, asks the assigner
+// for the record's windows, drops windows that are already late, adds the record to each
+// (key, window)'s contents (a Contents policy: one accumulator, or the records), and asks
+// the trigger what to do. Timers of triggers and cleanup timers (window end + allowed
+// lateness) live in two TimerQueue<K, W>, one per time domain; a firing hands the
+// contents to the window function, with the window's max_timestamp() as the results'
+// timestamp. Session windows merge per key as Flink's MergingWindowSet does, except that
+// merged state moves to the merge result's own entry instead of a "state window".
+//
+// State: one hash map key -> the key's live windows (a small vector, searched linearly;
+// tumbling windows have one or two per key, sliding ones size/slide). An entry lives from
+// its first record until its cleanup timer (or forever for global windows).
+// End of input: the final watermark fires event-time windows; on_end_input() fires every
+// pending processing-time timer, so that bounded processing-time jobs fire every window.
+// Single-threaded: the subtask's thread.
+#pragma once
+
+#include <algorithm>
+#include <any>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sluice/evictors.h"
+#include "sluice/functions.h"
+#include "sluice/triggers.h"
+#include "sluice/window.h"
+#include "sluice/window_functions.h"
+#include "stream/runtime/operator.h"
+#include "stream/runtime/timer_queue.h"
+#include "stream/state/heap_keyed_state.h"
+#include "stream/window/window_contents.h"
+
+namespace sluice::runtime {
+
+// A window assigner behind a virtual interface (the API's assigners are plain classes).
+template <class T, class W>
+class WindowAssignerOps {
+ public:
+  using MergeResults = std::vector<std::pair<std::vector<W>, W>>;
+  virtual ~WindowAssignerOps() = default;
+  // Appends the record's windows to `out`.
+  virtual void assign(const T& value, Timestamp timestamp, Timestamp now, std::vector<W>& out) const = 0;
+  virtual bool is_event_time() const = 0;
+  virtual bool is_merging() const = 0;
+  // Every group of two or more of `windows` that becomes one, with its result.
+  virtual void merge(std::vector<W> windows, MergeResults& out) const = 0;
+  virtual std::function<TriggerPtr<T, W>()> default_trigger() const = 0;
+  virtual std::string describe() const = 0;
+};
+
+template <class T, class A>
+class WindowAssignerAdapter final : public WindowAssignerOps<T, typename A::window_type> {
+ public:
+  using W = typename A::window_type;
+  explicit WindowAssignerAdapter(A assigner) : a_(std::move(assigner)) {}
+  void assign(const T& value, Timestamp timestamp, Timestamp now, std::vector<W>& out) const override {
+    a_.assign_windows(value, timestamp, now, [&out](const W& w) { out.push_back(w); });
+  }
+  bool is_event_time() const override { return a_.is_event_time(); }
+  bool is_merging() const override {
+    if constexpr (requires { A::is_merging; }) return A::is_merging; else return false;
+  }
+  void merge(std::vector<W> windows, typename WindowAssignerOps<T, W>::MergeResults& out) const override {
+    if constexpr (requires { A::is_merging; }) {
+      a_.merge_windows(std::move(windows),
+                       [&out](const std::vector<W>& merged, const W& result) { out.emplace_back(merged, result); });
+    }
+  }
+  std::function<TriggerPtr<T, W>()> default_trigger() const override {
+    return sluice::detail::trigger_factory<T, W>(a_.default_trigger());
+  }
+  std::string describe() const override {
+    if constexpr (requires { a_.to_string(); }) return a_.to_string(); else return "WindowAssigner";
+  }
+
+ private:
+  A a_;
+};
+
+// What WindowedStream configures; shared by the operator's subtasks.
+template <class K, class In, class W>
+struct WindowSpec {
+  std::function<K(const In&)> key_of;
+  std::shared_ptr<const WindowAssignerOps<In, W>> assigner;
+  std::function<TriggerPtr<In, W>()> make_trigger;  // unset: the assigner's default
+  std::function<EvictorPtr<In, W>()> make_evictor;  // unset: no evictor
+  Duration allowed_lateness{0};
+  std::optional<std::string> late_tag;  // side output of late records
+};
+
+// Out: the operator's output; with kFunction the fired results go through a
+// ProcessWindowFunction<Contents::Result, Out, K, W>, else they are the output themselves.
+template <class K, class In, class W, class Contents, class Out, bool kFunction>
+class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<In> {
+ public:
+  using Result = typename Contents::Result;
+  using Function = ProcessWindowFunction<Result, Out, K, W>;
+  using TriggerT = Trigger<In, W>;
+
+  WindowOperator(const WindowSpec<K, In, W>& spec, Contents contents, std::unique_ptr<Function> function)
+      : spec_(spec),
+        assigner_(spec.assigner.get()),
+        event_time_(assigner_->is_event_time()),
+        merging_(assigner_->is_merging()),
+        lateness_(spec.allowed_lateness.count()),
+        contents_(std::move(contents)),
+        trigger_(spec.make_trigger ? spec.make_trigger() : assigner_->default_trigger()()),
+        function_(std::move(function)),
+        trigger_ctx_(this),
+        evictor_ctx_(this),
+        function_ctx_(this) {
+    if (merging_ && !trigger_->can_merge())
+      throw std::invalid_argument("the trigger " + trigger_->name() +
+                                  " cannot be used with merging (session) windows");
+  }
+
+  void* record_input(int) override { return static_cast<RecordInput<In>*>(this); }
+
+  void open() override {
+    if constexpr (kFunction) function_->open(this->subtask());
+  }
+  void close() override {
+    if constexpr (kFunction) function_->close();
+  }
+
+  void process_record(In&& value, Timestamp timestamp) override {
+    bump(this->metrics().records_in);
+    try {
+      K key = spec_.key_of(value);
+      windows_.clear();
+      Timestamp now = event_time_ ? kMinTimestamp : this->processing_time();
+      assigner_->assign(value, timestamp, now, windows_);
+      bool skipped = merging_ ? add_to_merging_windows(key, value, timestamp)
+                              : add_to_windows(key, value, timestamp);
+      if (skipped && is_element_late(timestamp)) {
+        OutputBase* late = spec_.late_tag ? this->find_side_output(*spec_.late_tag) : nullptr;
+        if (late) static_cast<Output<In>*>(late)->emit(std::move(value), timestamp); else ++late_records_dropped_;
+      }
+    } catch (...) {
+      this->fail_on(value, timestamp);
+    }
+  }
+
+  Timestamp next_processing_timer() const override { return processing_timers_.next(); }
+  void on_processing_time(Timestamp now) override {
+    processing_timers_.fire_until(now, [&](Timestamp time, const K& key, const W& window) {
+      on_timer(time, key, window, TimeDomain::processing_time);
+    });
+  }
+
+  // Records dropped because every window they belong to was late (Flink's
+  // numLateRecordsDropped); late records go to the side output instead when one is set.
+  uint64_t late_records_dropped() const { return late_records_dropped_; }
+  // Live (key, window) entries, for tests of cleanup.
+  size_t window_count() const {
+    size_t n = 0;
+    for (auto& [key, windows] : table_) n += windows.size();
+    return n;
+  }
+
+ protected:
+  void on_watermark(Timestamp watermark) override {
+    event_timers_.fire_until(watermark, [&](Timestamp time, const K& key, const W& window) {
+      on_timer(time, key, window, TimeDomain::event_time);
+    });
+  }
+
+  // A bounded input ended: every pending processing-time timer fires now, in time order,
+  // as if processing time had reached it; timers set meanwhile are ignored.
+  void on_end_input() override {
+    ending_ = true;
+    processing_timers_.fire_until(kMaxTimestamp, [&](Timestamp time, const K& key, const W& window) {
+      on_timer(time, key, window, TimeDomain::processing_time);
+    });
+  }
+
+ private:
+  static constexpr Timestamp kNoTimer = kMinTimestamp;
+
+  struct Entry {
+    W window;
+    typename Contents::State contents{};
+    // Caches of the timers known to be pending, so that a trigger re-registering the same
+    // timer for every record costs no ordered-set lookup.
+    Timestamp event_timer = kNoTimer;
+    Timestamp processing_timer = kNoTimer;
+    bool cleanup_registered = false;
+    std::vector<std::any> trigger_state;
+  };
+  using Windows = std::vector<Entry>;
+  using Table = std::unordered_map<K, Windows>;
+
+  // ---- contexts handed to the trigger, the evictor and the window function ----
+
+  class TriggerCtx final : public TriggerT::OnMergeContext {
+   public:
+    explicit TriggerCtx(WindowOperator* op) : op_(op) {}
+    void bind(const K* key, Entry* entry) {
+      key_ = key;
+      entry_ = entry;
+      cursor_.slots = &entry->trigger_state;
+    }
+    Timestamp current_processing_time() const override { return op_->processing_time(); }
+    Timestamp current_watermark() const override { return op_->StreamOperator::current_watermark(); }
+    void register_event_time_timer(Timestamp time) override {
+      if (entry_->event_timer == time) return;
+      op_->event_timers_.add(time, *key_, entry_->window);
+      entry_->event_timer = time;
+    }
+    void register_processing_time_timer(Timestamp time) override {
+      if (op_->ending_ || entry_->processing_timer == time) return;
+      op_->processing_timers_.add(time, *key_, entry_->window);
+      entry_->processing_timer = time;
+    }
+    void delete_event_time_timer(Timestamp time) override {
+      op_->event_timers_.remove(time, *key_, entry_->window);
+      if (entry_->event_timer == time) entry_->event_timer = kNoTimer;
+      if (op_->event_time_ && op_->cleanup_time(entry_->window) == time) entry_->cleanup_registered = false;
+    }
+    void delete_processing_time_timer(Timestamp time) override {
+      op_->processing_timers_.remove(time, *key_, entry_->window);
+      if (entry_->processing_timer == time) entry_->processing_timer = kNoTimer;
+      if (!op_->event_time_ && op_->cleanup_time(entry_->window) == time) entry_->cleanup_registered = false;
+    }
+    std::vector<const std::vector<std::any>*> merged;
+
+   protected:
+    detail::TriggerSlot& slot(const std::string& name, const std::type_info& type) override {
+      auto [it, inserted] = op_->trigger_slots_.try_emplace(name);
+      if (inserted) {
+        it->second.index = op_->trigger_slots_.size() - 1;
+        it->second.type = &type;
+      } else if (*it->second.type != type) {
+        throw std::logic_error("trigger state '" + name + "' is used with two different types");
+      }
+      return it->second;
+    }
+    const detail::TriggerStateCursor* cursor() const override { return &cursor_; }
+    const std::vector<const std::vector<std::any>*>& merged_slots() const override { return merged; }
+
+   private:
+    WindowOperator* op_;
+    const K* key_ = nullptr;
+    Entry* entry_ = nullptr;
+    detail::TriggerStateCursor cursor_;
+  };
+
+  class EvictorCtx final : public Evictor<In, W>::EvictorContext {
+   public:
+    explicit EvictorCtx(const WindowOperator* op) : op_(op) {}
+    Timestamp current_processing_time() const override { return op_->processing_time(); }
+    Timestamp current_watermark() const override { return op_->StreamOperator::current_watermark(); }
+
+   private:
+    const WindowOperator* op_;
+  };
+
+  class FunctionCtx final : public Function::Context {
+   public:
+    explicit FunctionCtx(WindowOperator* op) : op_(op) {}
+    void bind(const K* key, const W* window) {
+      key_ = key;
+      window_ = window;
+    }
+    Timestamp timestamp() const override { return window_->max_timestamp(); }
+    const W& window() const override { return *window_; }
+    Timestamp current_processing_time() const override { return op_->processing_time(); }
+    Timestamp current_watermark() const override { return op_->StreamOperator::current_watermark(); }
+    KeyedStateAccess<WindowedKey<K, W>>& window_state() override {
+      if (op_->merging_)
+        throw std::logic_error("per-window state is not available with merging (session) windows");
+      if (!window_backend_) {
+        window_backend_ = std::make_unique<state::HeapKeyedStateBackend<WindowedKey<K, W>>>(op_->clock());
+        window_access_.bind_state(window_backend_.get());
+      }
+      windowed_key_.emplace(WindowedKey<K, W>{*key_, *window_});
+      window_backend_->set_current_key(&*windowed_key_);
+      return window_access_;
+    }
+    KeyedStateAccess<K>& global_state() override {
+      if (!global_backend_) {
+        global_backend_ = std::make_unique<state::HeapKeyedStateBackend<K>>(op_->clock());
+        global_access_.bind_state(global_backend_.get());
+      }
+      global_backend_->set_current_key(key_);
+      return global_access_;
+    }
+
+   protected:
+    OutputBase* side_output(const std::string& id) override { return op_->find_side_output(id); }
+
+   private:
+    WindowOperator* op_;
+    const K* key_ = nullptr;
+    const W* window_ = nullptr;
+    std::optional<WindowedKey<K, W>> windowed_key_;
+    std::unique_ptr<state::HeapKeyedStateBackend<WindowedKey<K, W>>> window_backend_;
+    KeyedStateAccess<WindowedKey<K, W>> window_access_;
+    std::unique_ptr<state::HeapKeyedStateBackend<K>> global_backend_;
+    KeyedStateAccess<K> global_access_;
+  };
+
+  // ---- records ----
+
+  // Non-merging assigners; returns whether every window was late.
+  bool add_to_windows(const K& key, const In& value, Timestamp timestamp) {
+    bool skipped = true;
+    typename Table::iterator it;
+    for (const W& window : windows_) {
+      if (is_window_late(window)) continue;
+      if (skipped) {
+        it = table_.try_emplace(key).first;
+        skipped = false;
+      }
+      Windows& list = it->second;
+      Entry* entry = find(list, window);
+      if (!entry) entry = &list.emplace_back(Entry{window});
+      add_and_trigger(it->first, *entry, value, timestamp);
+    }
+    return skipped;
+  }
+
+  bool add_to_merging_windows(const K& key, const In& value, Timestamp timestamp) {
+    bool skipped = true;
+    auto it = table_.try_emplace(key).first;
+    for (const W& window : windows_) {
+      W actual = add_merging_window(it->first, it->second, window);
+      Entry* entry = find(it->second, actual);
+      if (is_window_late(actual)) {
+        // A new session that is late on its own: forget it (Flink's retireWindow).
+        if (entry) it->second.erase(it->second.begin() + (entry - it->second.data()));
+        continue;
+      }
+      skipped = false;
+      add_and_trigger(it->first, *entry, value, timestamp);
+    }
+    if (it->second.empty()) table_.erase(it);
+    return skipped;
+  }
+
+  void add_and_trigger(const K& key, Entry& entry, const In& value, Timestamp timestamp) {
+    contents_.add(entry.contents, value, timestamp);
+    trigger_ctx_.bind(&key, &entry);
+    TriggerResult r = trigger_->on_element(value, timestamp, entry.window, trigger_ctx_);
+    if (is_fire(r)) fire(key, entry);
+    if (is_purge(r)) contents_.clear(entry.contents);
+    register_cleanup_timer(key, entry);
+  }
+
+  // MergingWindowSet.addWindow: merges `window` with the key's sessions; returns the window
+  // the record belongs to (the merge result, an existing session, or `window` itself),
+  // which then has an entry in `list`.
+  W add_merging_window(const K& key, Windows& list, const W& window) {
+    std::vector<W> all;
+    all.reserve(list.size() + 1);
+    for (auto& e : list) all.push_back(e.window);
+    all.push_back(window);
+    merge_results_.clear();
+    assigner_->merge(std::move(all), merge_results_);
+
+    W result_window = window;
+    bool merged_new = false;
+    for (auto& [merged, result] : merge_results_) {
+      auto self = std::find(merged.begin(), merged.end(), window);
+      if (self != merged.end()) {
+        merged.erase(self);
+        merged_new = true;
+        result_window = result;
+      }
+      // The new window falls inside one session without extending it: nothing to merge.
+      if (merged.size() == 1 && merged[0] == result) continue;
+      if (event_time_ && cleanup_time(result) <= this->StreamOperator::current_watermark())
+        throw std::logic_error("merging made an event-time window end before the current watermark");
+      if (!event_time_ && result.max_timestamp() <= this->processing_time())
+        throw std::logic_error("merging made a processing-time window end before the current time");
+      merge_into(key, list, merged, result);
+    }
+    if (merge_results_.empty() || (result_window == window && !merged_new)) {
+      if (!find(list, window)) list.push_back(Entry{window});
+    }
+    return result_window;
+  }
+
+  // Replaces the entries of `merged` by one entry for `result`: trigger on_merge, clear of
+  // the merged windows' triggers and cleanup timers, contents merged in window order.
+  void merge_into(const K& key, Windows& list, const std::vector<W>& merged, const W& result) {
+    Entry target{result};
+    std::vector<Entry*> sources;
+    trigger_ctx_.merged.clear();
+    for (const W& w : merged) {
+      if (Entry* e = find(list, w)) {
+        sources.push_back(e);
+        trigger_ctx_.merged.push_back(&e->trigger_state);
+      }
+    }
+    trigger_ctx_.bind(&key, &target);
+    trigger_->on_merge(result, trigger_ctx_);
+    trigger_ctx_.merged.clear();
+    for (Entry* e : sources) {
+      trigger_ctx_.bind(&key, e);
+      trigger_->clear(e->window, trigger_ctx_);
+      delete_cleanup_timer(key, *e);
+      contents_.merge(target.contents, e->contents);
+    }
+    std::erase_if(list, [&](const Entry& e) { return std::find(merged.begin(), merged.end(), e.window) != merged.end(); });
+    list.push_back(std::move(target));
+  }
+
+  // ---- timers ----
+
+  void on_timer(Timestamp time, const K& key, const W& window, TimeDomain domain) {
+    auto it = table_.find(key);
+    if (it == table_.end()) return;  // the window is gone (cleaned up or merged away)
+    Entry* entry = find(it->second, window);
+    if (!entry) return;
+    try {
+      if (domain == TimeDomain::event_time) {
+        if (entry->event_timer == time) entry->event_timer = kNoTimer;
+      } else if (entry->processing_timer == time) {
+        entry->processing_timer = kNoTimer;
+      }
+      trigger_ctx_.bind(&it->first, entry);
+      TriggerResult r = domain == TimeDomain::event_time ? trigger_->on_event_time(time, window, trigger_ctx_)
+                                                         : trigger_->on_processing_time(time, window, trigger_ctx_);
+      if (is_fire(r)) fire(it->first, *entry);
+      if (is_purge(r)) contents_.clear(entry->contents);
+      bool own_domain = event_time_ == (domain == TimeDomain::event_time);
+      if (own_domain && time == cleanup_time(window)) clear_all_state(it, entry);
+    } catch (...) {
+      this->fail_on(fmt::format("{} of key {}", describe_record(window), describe_record(key)), time);
+    }
+  }
+
+  void clear_all_state(typename Table::iterator it, Entry* entry) {
+    trigger_ctx_.bind(&it->first, entry);
+    trigger_->clear(entry->window, trigger_ctx_);
+    if constexpr (kFunction) {
+      function_ctx_.bind(&it->first, &entry->window);
+      function_->clear(function_ctx_);
+    }
+    it->second.erase(it->second.begin() + (entry - it->second.data()));
+    if (it->second.empty()) table_.erase(it);
+  }
+
+  // Event time: the window's end plus the allowed lateness; processing time: its end.
+  Timestamp cleanup_time(const W& window) const {
+    Timestamp max = window.max_timestamp();
+    if (!event_time_) return max;
+    return max > kMaxTimestamp - lateness_ ? kMaxTimestamp : max + lateness_;
+  }
+
+  void register_cleanup_timer(const K& key, Entry& entry) {
+    if (entry.cleanup_registered) return;
+    Timestamp t = cleanup_time(entry.window);
+    if (t == kMaxTimestamp) return;  // never cleaned up (global windows)
+    if (event_time_) {
+      event_timers_.add(t, key, entry.window);
+    } else {
+      if (ending_) return;
+      processing_timers_.add(t, key, entry.window);
+    }
+    entry.cleanup_registered = true;
+  }
+
+  void delete_cleanup_timer(const K& key, Entry& entry) {
+    if (!entry.cleanup_registered) return;
+    Timestamp t = cleanup_time(entry.window);
+    if (event_time_) event_timers_.remove(t, key, entry.window); else processing_timers_.remove(t, key, entry.window);
+    entry.cleanup_registered = false;
+  }
+
+  bool is_window_late(const W& window) const {
+    return event_time_ && cleanup_time(window) <= this->StreamOperator::current_watermark();
+  }
+  bool is_element_late(Timestamp timestamp) const {
+    if (!event_time_ || timestamp == kNoTimestamp) return false;
+    Timestamp watermark = this->StreamOperator::current_watermark();
+    return timestamp > kMaxTimestamp - lateness_ ? false : timestamp + lateness_ <= watermark;
+  }
+
+  // ---- firing ----
+
+  void fire(const K& key, Entry& entry) {
+    if (contents_.empty(entry.contents)) return;
+    collector_.timestamp = entry.window.max_timestamp();
+    contents_.fire(entry.contents, entry.window, evictor_ctx_, [&](std::span<const Result> results) {
+      if constexpr (kFunction) {
+        function_ctx_.bind(&key, &entry.window);
+        function_->process(key, function_ctx_, results, collector_);
+      } else {
+        for (const Result& r : results) collector_.collect(Out(r));
+      }
+    });
+  }
+
+  static Entry* find(Windows& list, const W& window) {
+    for (auto& e : list)
+      if (e.window == window) return &e;
+    return nullptr;
+  }
+
+  WindowSpec<K, In, W> spec_;
+  const WindowAssignerOps<In, W>* assigner_;
+  const bool event_time_;
+  const bool merging_;
+  const Timestamp lateness_;
+  Contents contents_;
+  TriggerPtr<In, W> trigger_;
+  std::unique_ptr<Function> function_;
+
+  Table table_;
+  TimerQueue<K, W> event_timers_;
+  TimerQueue<K, W> processing_timers_;
+  std::unordered_map<std::string, detail::TriggerSlot> trigger_slots_;
+  bool ending_ = false;
+  uint64_t late_records_dropped_ = 0;
+
+  std::vector<W> windows_;  // the current record's windows (reused)
+  typename WindowAssignerOps<In, W>::MergeResults merge_results_;
+  typename OperatorWithOutput<Out>::TimestampedCollector collector_{this};
+  TriggerCtx trigger_ctx_;
+  EvictorCtx evictor_ctx_;
+  FunctionCtx function_ctx_;
+};
+
+}  // namespace sluice::runtime
