@@ -5,6 +5,8 @@
 
 #include "broker/broker.h"
 #include "broker/handlers.h"
+#include "common/byte_order.h"
+#include "common/request_metrics.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/request_header.h"
 
@@ -59,10 +61,38 @@ DispatchResult unsupported_api_versions(Broker& broker, const RequestHeader& h) 
   return out;
 }
 
+asio::awaitable<DispatchResult> dispatch_unmetered(Broker& broker, std::string& frame,
+                                                  const std::string& peer);
+
 }  // namespace
 
+// Counts the request in RequestMetrics::global() (bytes, API, latency), then dispatches.
 asio::awaitable<DispatchResult> dispatch_request(Broker& broker, std::string& frame,
                                                  const std::string& peer) {
+  const auto started = std::chrono::steady_clock::now();
+  const uint64_t bytes_in = frame.size() + 4;  // with the size prefix
+  const int key = frame.size() >= 2 ? load_be<int16_t>(frame.data()) : -1;
+  DispatchResult result = co_await dispatch_unmetered(broker, frame, peer);
+  uint64_t bytes_out = 0;
+  if (result.pieces)
+    for (const auto& piece : *result.pieces)
+      bytes_out += std::visit([](const auto& p) -> uint64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, std::string>)
+          return p.size();
+        else
+          return p.length;
+      }, piece);
+  auto api = find_api(int16_t(key));
+  RequestMetrics::global().record(api ? key : -1, api ? api->name : std::string_view(),
+                                  bytes_in, bytes_out, std::chrono::steady_clock::now() - started,
+                                  !result.close_reason.empty());
+  co_return result;
+}
+
+namespace {
+
+asio::awaitable<DispatchResult> dispatch_unmetered(Broker& broker, std::string& frame,
+                                                  const std::string& peer) {
   WireReader r(frame);
   RequestHeader header;
   try {
@@ -92,5 +122,7 @@ asio::awaitable<DispatchResult> dispatch_request(Broker& broker, std::string& fr
                                                        header.api_version, e.what())};
   }
 }
+
+}  // namespace
 
 }  // namespace sluice::broker
