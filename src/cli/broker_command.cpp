@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "cli/commands.h"
 #include "cli/host_port.h"
+#include "cli/ui_flags.h"
 
 namespace sluice::cli {
 
@@ -24,6 +25,7 @@ void add_broker_command(CLI::App& app) {
     int64_t segment_bytes = 1LL << 30;
     int32_t max_message_bytes = 1048588;
     std::string log_level = "info";
+    UiFlags ui;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_option("--data-dir", opts->data_dir, "Directory of the topics' logs")
@@ -53,6 +55,7 @@ void add_broker_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--log-level", opts->log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
+  add_ui_options(*cmd, opts->ui);
 
   cmd->callback([opts] {
     spdlog::set_level(spdlog::level::from_str(opts->log_level));
@@ -79,7 +82,11 @@ void add_broker_command(CLI::App& app) {
       spdlog::info("signal {}: stopping", signal);
       broker.stop();
     });
+    auto dashboard = start_dashboard(
+        opts->ui, broker.advertised_host() + ":" + std::to_string(broker.port()), true);
+    if (dashboard) spdlog::info("dashboard at {}", dashboard->url(true));
     broker.run();
+    dashboard.reset();  // before the broker goes: its clients talk to it
   });
 }
 

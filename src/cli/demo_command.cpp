@@ -1,7 +1,8 @@
 // `sluice demo`: the whole pipeline in one process, for a first look. It starts the
 // embedded broker, creates the click-count seed's input topic, runs a generator of click
 // events into it and a live consumer that prints them, until Ctrl-C (or --seconds), then
-// stops everything cleanly. The stream job and the dashboard join as they are built.
+// stops everything cleanly. It serves the dashboard too (--ui); the stream job joins when
+// the engine lands.
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include "broker/broker.h"
 #include "cli/commands.h"
 #include "cli/host_port.h"
+#include "cli/ui_flags.h"
 #include "kafka/client/consumer.h"
 #include "kafka/client/producer.h"
 #include "kafka/client/stop_signal.h"
@@ -31,6 +33,7 @@ struct DemoOptions {
   int seconds = 0;  // 0: until Ctrl-C
   int users = 5;
   uint32_t seed = 42;
+  UiFlags ui;
 };
 
 /// Click events as the click-count seed sends them: {"userId":"u3","action":"CLICK"}.
@@ -98,6 +101,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--seconds", opts->seconds, "Stop after this long (0: until Ctrl-C)")
       ->capture_default_str();
   cmd->add_option("--seed", opts->seed, "Random seed of the generator")->capture_default_str();
+  add_ui_options(*cmd, opts->ui);
 
   cmd->callback([opts] {
     broker::BrokerConfig config;
@@ -119,6 +123,9 @@ void add_demo_command(CLI::App& app) {
                  "Try from another terminal: kcat -b %s -C -t %s   (Ctrl-C here stops the demo)\n",
                  bootstrap.c_str(), opts->data_dir.c_str(), opts->topic.c_str(), opts->rate,
                  bootstrap.c_str(), opts->topic.c_str());
+    auto dashboard = start_dashboard(opts->ui, bootstrap, true);
+    if (dashboard)
+      std::fprintf(stderr, "sluice demo: dashboard at %s\n", dashboard->url(true).c_str());
 
     client::StopSignal::install();
     std::atomic<bool> stop{false};
@@ -132,6 +139,7 @@ void add_demo_command(CLI::App& app) {
     stop = true;
     generator.join();
     consumer.join();
+    dashboard.reset();
     broker.stop();
     broker_thread.join();
     std::fprintf(stderr, "sluice demo: stopped cleanly\n");
