@@ -1,0 +1,59 @@
+// `sluice run JOB [flags]`: runs one job of the catalog (src/jobs) until its input ends
+// (--bounded) or Ctrl-C / SIGTERM, which drains it: sources stop, every window fires,
+// sinks flush. A job that does not drain within 30 s is cancelled.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "jobs/job_catalog.h"
+#include "kafka/client/stop_signal.h"
+
+namespace sluice::cli {
+
+namespace {
+
+int run_job(const std::string& name, const jobs::PipelineBuilder& build) {
+  StreamEnvironment env;
+  build(env);
+  kafka::client::StopSignal::install();
+  JobClient job = env.execute_async(name);
+  spdlog::info("job '{}' running; Ctrl-C stops it cleanly", name);
+  auto stop_deadline = std::chrono::steady_clock::time_point::max();
+  while (job.state() == JobState::running) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (kafka::client::StopSignal::requested() && stop_deadline == std::chrono::steady_clock::time_point::max()) {
+      spdlog::info("job '{}': stopping (draining sources, flushing sinks)", name);
+      job.stop();
+      stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    }
+    if (std::chrono::steady_clock::now() > stop_deadline) {
+      spdlog::warn("job '{}' did not drain within 30 s; cancelling", name);
+      job.cancel();
+      stop_deadline = std::chrono::steady_clock::time_point::max() - std::chrono::hours(1);
+    }
+  }
+  job.wait();  // throws JobFailure with the failing operator's message
+  spdlog::info("job '{}' {}", name, runtime::to_string(job.state()));
+  return 0;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto* run = app.add_subcommand("run", "run a stream job (see `sluice run --help` for the list)");
+  run->require_subcommand(1);
+  for (const auto& spec : jobs::job_catalog()) {
+    auto* sub = run->add_subcommand(spec.name, spec.summary);
+    auto build = std::make_shared<jobs::PipelineBuilder>(spec.define(*sub));
+    std::string name = spec.name;
+    sub->callback([name, build] {
+      int rc = run_job(name, *build);
+      if (rc) throw CLI::RuntimeError(rc);
+    });
+  }
+}
+
+}  // namespace sluice::cli
