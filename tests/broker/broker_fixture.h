@@ -95,8 +95,10 @@ class RawClient {
     send_request(key, version, request);
     auto frame = read_frame();
     if (!frame) throw std::runtime_error("broker closed the connection");
+    // Records fields are views into the frame: kept until the next call.
+    last_frame_ = std::move(*frame);
     auto api = kafka::find_api(int16_t(key));
-    kafka::WireReader r(*frame);
+    kafka::WireReader r(last_frame_);
     EXPECT_EQ(r.int32(), correlation_id_);
     bool flexible = api && api->flexible(version);
     if (flexible && key != kafka::ApiKey::kApiVersions) r.skip_tagged_fields();
@@ -117,6 +119,7 @@ class RawClient {
   }
   int fd_ = -1;
   int32_t correlation_id_ = 0;
+  std::string last_frame_;
 };
 
 class BrokerTest : public ::testing::Test {
