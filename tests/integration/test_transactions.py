@@ -219,3 +219,36 @@ def test_kill9_with_transactions_open_then_restart(broker_factory, tmp_path):
                             **{"isolation.level": "read_committed"}))
     assert rc == expected(["c1", "c2"], 30)
     txn_producer(b.bootstrap, "crash-done")
+
+
+def test_sluice_transactions_list_and_describe(broker):
+    import json
+    import subprocess
+    from conftest import SLUICE_BIN
+    create_topic(broker.bootstrap, "cli")
+    p = txn_producer(broker.bootstrap, "cli-open")
+    p.begin_transaction()
+    p.produce("cli", value="x", partition=2)
+    p.flush(30)
+    done = txn_producer(broker.bootstrap, "cli-done")
+    produce_txn(done, "cli", "c", 3, commit=True)
+
+    def sluice(*args, check=True):
+        r = subprocess.run([SLUICE_BIN, "transactions", *args, "-b", broker.bootstrap],
+                           capture_output=True, text=True, timeout=60)
+        assert not check or r.returncode == 0, r.stderr
+        return r
+
+    rows = [json.loads(l) for l in sluice("list", "--json").stdout.splitlines()]
+    assert {(r["transactional_id"], r["state"]) for r in rows} == \
+        {("cli-open", "Ongoing"), ("cli-done", "CompleteCommit")}
+    table = sluice("list", "--state", "Ongoing").stdout.splitlines()
+    assert table[0].split() == ["TRANSACTIONAL-ID", "COORDINATOR", "PRODUCER-ID", "STATE"]
+    assert [l.split()[0] for l in table[1:]] == ["cli-open"]
+    described = json.loads(sluice("describe", "--json", "cli-open").stdout)
+    assert described["state"] == "Ongoing" and described["partitions"] == ["cli-2"]
+    assert described["start_time_ms"] > 0 and described["producer_epoch"] == 0
+    missing = sluice("describe", "nobody", check=False)
+    assert missing.returncode == 1 and "no such transactional id" in missing.stderr
+    p.abort_transaction(30)
+    assert json.loads(sluice("describe", "--json", "cli-open").stdout)["state"] == "CompleteAbort"
