@@ -13,5 +13,6 @@ void add_consume_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_groups_command(CLI::App& app);
 void add_transactions_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace sluice::cli

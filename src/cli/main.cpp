@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_demo_command(app);
   sluice::cli::add_groups_command(app);
   sluice::cli::add_transactions_command(app);
+  sluice::cli::add_run_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
