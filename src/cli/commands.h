@@ -12,6 +12,7 @@ void add_produce_command(CLI::App& app);
 void add_consume_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_groups_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 void add_transactions_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_consume_command(app);
   sluice::cli::add_demo_command(app);
   sluice::cli::add_groups_command(app);
+  sluice::cli::add_generate_command(app);
   sluice::cli::add_transactions_command(app);
   sluice::cli::add_run_command(app);
   try {

@@ -64,7 +64,9 @@ struct GeneratorOptions {
   int64_t step_ms = 100;            // event-time advance per record
   Disorder disorder;                // url-clicks, orders, transactions, frames
 
-  int users = 3;        // clicks, url-clicks (u1..uN), transactions (user_1..user_N)
+  // 0: the kind's default. clicks: u1..uN (3, as in the seed); url-clicks: u1..uN (10);
+  // transactions: user_1..user_N (100).
+  int users = 0;
   int urls = 5;         // url-clicks: /a, /b, ... (the first `urls` of /a../z, then /p27...)
   int pair_sum = 12;    // numbers: good values are 0..pair_sum
   int customers = 100;  // orders: customer-001..customer-N

@@ -43,6 +43,16 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   if (m <= 2) ++y;
 }
 
+// A civil date to days since 1970-01-01 (Howard Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
@@ -71,6 +81,43 @@ void append_iso8601(std::string& out, int64_t epoch_ms, bool millis, bool zulu) 
     append_padded(out, static_cast<uint64_t>(ms), 3);
   }
   if (zulu) out.push_back('Z');
+}
+
+bool parse_iso8601(std::string_view t, int64_t& epoch_ms) {
+  // YYYY-MM-DDTHH:MM:SS
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+      t[13] != ':' || t[16] != ':') {
+    return false;
+  }
+  auto digits = [&](size_t at, size_t n, int64_t& v) {
+    v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int64_t y, mo, d, h, mi, s;
+  if (!digits(0, 4, y) || !digits(5, 2, mo) || !digits(8, 2, d) || !digits(11, 2, h) ||
+      !digits(14, 2, mi) || !digits(17, 2, s)) {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  size_t pos = 19;
+  int64_t ms = 0;
+  if (pos < t.size() && t[pos] == '.') {
+    size_t n = 0;
+    for (++pos; pos < t.size() && t[pos] >= '0' && t[pos] <= '9'; ++pos, ++n) {
+      if (n < 3) ms = ms * 10 + (t[pos] - '0');
+    }
+    if (n == 0 || n > 9) return false;
+    for (; n < 3; ++n) ms *= 10;
+  }
+  if (pos < t.size() && t[pos] == 'Z') ++pos;
+  if (pos != t.size()) return false;
+  const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  epoch_ms = ((days * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms;
+  return true;
 }
 
 void append_base64(std::string& out, std::span<const uint8_t> in) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace sluice::generators {
 
@@ -17,6 +18,9 @@ void append_cents(std::string& out, int64_t cents);
 // UTC "2024-05-23T12:34:56" (+ ".789" with millis, + "Z" with zulu). Times before 1970
 // are fine; the year must have four digits.
 void append_iso8601(std::string& out, int64_t epoch_ms, bool millis, bool zulu);
+// Parses "2024-05-23T12:34:56", with optional ".mmm" (1 to 9 fraction digits, cut to
+// ms) and an optional "Z", as UTC. False when the text is not such a time.
+bool parse_iso8601(std::string_view text, int64_t& epoch_ms);
 // Standard base64 (RFC 4648, with padding).
 void append_base64(std::string& out, std::span<const uint8_t> bytes);
 

@@ -448,6 +448,17 @@ TEST(Text, FormatsNumbersTimesAndBase64) {
   s.clear();
   append_iso8601(s, 951782400000, false, false);  // a leap day
   EXPECT_EQ(s, "2000-02-29T00:00:00");
+  int64_t ms = 0;
+  ASSERT_TRUE(parse_iso8601("2024-05-23T12:34:56Z", ms));
+  EXPECT_EQ(ms, kSeedEpochMs);
+  ASSERT_TRUE(parse_iso8601("2024-05-23T12:34:56.789123", ms));
+  EXPECT_EQ(ms, kSeedEpochMs + 789);
+  ASSERT_TRUE(parse_iso8601("2000-02-29T00:00:00", ms));
+  EXPECT_EQ(ms, 951782400000);
+  for (const char* bad : {"", "2024-05-23", "2024-05-23T12:34:56+02:00", "2024-13-01T00:00:00",
+                          "2024-05-23T12:34:56.", "yesterday"}) {
+    EXPECT_FALSE(parse_iso8601(bad, ms)) << bad;
+  }
   for (const auto& [in, out] : std::vector<std::pair<std::string, std::string>>{
            {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}}) {
     s.clear();
