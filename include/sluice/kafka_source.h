@@ -104,7 +104,7 @@ struct KafkaSourceSettings {
   std::vector<std::string> topics;  // either topics ...
   std::string topic_pattern;        // ... or an ECMAScript regex matching whole topic names
   std::string group_id;             // for commits and StartingOffsets::committed()
-  StartingOffsets starting_offsets = StartingOffsets::committed();
+  StartingOffsets starting_offsets = StartingOffsets::committed();  // builder: earliest without a group id
   bool bounded = false;
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
   std::string dead_letter_topic;  // empty: bad records are dropped and counted
@@ -243,7 +243,12 @@ class KafkaSource final : public Source<T> {
     Builder& topic(std::string topic) { s_.topics.push_back(std::move(topic)); return *this; }
     Builder& topic_pattern(std::string regex) { s_.topic_pattern = std::move(regex); return *this; }
     Builder& group_id(std::string id) { s_.group_id = std::move(id); return *this; }
-    Builder& starting_offsets(StartingOffsets o) { s_.starting_offsets = std::move(o); return *this; }
+    // Default: committed (earliest when none) with a group id, earliest without one.
+    Builder& starting_offsets(StartingOffsets o) {
+      s_.starting_offsets = std::move(o);
+      offsets_set_ = true;
+      return *this;
+    }
     Builder& deserializer(KafkaDeserializer<T> d) { d_ = std::move(d); return *this; }
     // Stop at the end offsets of when the reader opens.
     Builder& bounded(bool b = true) { s_.bounded = b; return *this; }
@@ -259,7 +264,9 @@ class KafkaSource final : public Source<T> {
 
     // Throws std::invalid_argument naming what is missing or contradictory.
     KafkaSource build() const {
-      validate(s_);
+      KafkaSourceSettings s = s_;
+      if (!offsets_set_ && s.group_id.empty()) s.starting_offsets = StartingOffsets::earliest();
+      validate(s);
       KafkaDeserializer<T> d = d_;
       if (!d) {
         if constexpr (std::is_same_v<T, std::string>) {
@@ -273,12 +280,13 @@ class KafkaSource final : public Source<T> {
               "KafkaSource: no deserializer; call .deserializer(...) (e.g. json_deserializer<T>(from_json))");
         }
       }
-      return KafkaSource(s_, std::move(d));
+      return KafkaSource(std::move(s), std::move(d));
     }
 
    private:
     KafkaSourceSettings s_;
     KafkaDeserializer<T> d_;
+    bool offsets_set_ = false;
   };
 
   static Builder builder() { return Builder(); }

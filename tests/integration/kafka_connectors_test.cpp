@@ -1,0 +1,508 @@
+// The engine's Kafka connectors against a real `sluice broker` child process: KafkaSource
+// readers driven directly (create a reader per subtask, poll into a collecting output) and
+// KafkaSink writers, checked with plain librdkafka clients; then a whole job
+// (KafkaSource -> map -> KafkaSink) through StreamEnvironment.
+//
+// Usage: kafka_connectors_test [path/to/sluice] [gtest flags]   (or SLUICE_BIN in the env)
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../connectors/collecting_output.h"
+#include "kafka/client/admin_client.h"
+#include "kafka/client/consumer.h"
+#include "kafka/client/producer.h"
+#include "sluice/kafka_sink.h"
+#include "sluice/kafka_source.h"
+#include "sluice/sluice.h"
+#include "support/broker_process.h"
+
+namespace sluice {
+namespace {
+
+namespace client = kafka::client;
+using namespace std::chrono_literals;
+using test::CollectingOutput;
+
+std::string g_sluice_bin;
+
+client::Config config_for(const std::string& bootstrap) {
+  client::Config c;
+  c.set("bootstrap.servers", bootstrap);
+  return c;
+}
+
+void create_topic(const std::string& bootstrap, const std::string& topic, int partitions) {
+  client::AdminClient admin(config_for(bootstrap), 10s);
+  const auto outcome = admin.create_topics({{topic, partitions, 1, {}}});
+  ASSERT_EQ(outcome.size(), 1u);
+  ASSERT_FALSE(outcome[0].error) << topic << ": " << outcome[0].error.describe();
+}
+
+struct Rec {
+  int32_t partition = 0;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+  std::vector<client::Header> headers;
+};
+
+void produce(const std::string& bootstrap, const std::string& topic, const std::vector<Rec>& recs) {
+  auto c = config_for(bootstrap);
+  c.set("acks", "all");
+  client::Producer p(std::move(c));
+  for (const auto& r : recs) {
+    client::OutgoingRecord o;
+    o.topic = topic;
+    o.partition = r.partition;
+    if (r.key) o.key = *r.key;
+    if (r.value) o.value = *r.value;
+    o.timestamp_ms = r.timestamp;
+    o.headers = &r.headers;
+    ASSERT_FALSE(p.produce(o)) << "produce to " << topic;
+  }
+  ASSERT_TRUE(p.flush(20s));
+  ASSERT_EQ(p.counts().failed, 0u);
+}
+
+// Every record of `topic` (all partitions) read with plain assign() from the beginning.
+std::vector<KafkaRecord> consume_all(const std::string& bootstrap, const std::string& topic,
+                                     size_t expected, std::chrono::seconds timeout = 20s) {
+  client::Consumer consumer(config_for(bootstrap));
+  const auto md = consumer.handle().metadata(topic, 10s);
+  const auto* t = md.find(topic);
+  std::vector<client::PartitionStart> starts;
+  if (t != nullptr) {
+    for (const auto& p : t->partitions) starts.push_back({topic, p.id, RD_KAFKA_OFFSET_BEGINNING});
+  }
+  consumer.assign(starts);
+  std::vector<KafkaRecord> out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
+    auto m = consumer.poll(100ms);
+    if (!m || m.error()) continue;
+    KafkaRecordView v;
+    v.topic = rd_kafka_topic_name(m.raw()->rkt);
+    v.partition = m.partition();
+    v.offset = m.offset();
+    v.timestamp = m.timestamp();
+    v.key = m.key();
+    v.value = m.value();
+    v.raw = m.raw();
+    out.push_back(v.to_record());
+  }
+  return out;
+}
+
+template <class T>
+std::unique_ptr<KafkaSourceReader<T>> open_reader(const KafkaSource<T>& source, int index, int parallelism) {
+  auto reader = source.make_reader(SubtaskInfo{"kafka-source", index, parallelism, 128});
+  reader->open();
+  return reader;
+}
+
+class KafkaConnectors : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    broker_ = new bench::BrokerProcess(g_sluice_bin, {});
+    broker_->start();
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+  }
+  static std::string bootstrap() { return broker_->bootstrap(); }
+  static bench::BrokerProcess* broker_;
+};
+bench::BrokerProcess* KafkaConnectors::broker_ = nullptr;
+
+std::string value_of(int partition, int i) { return "p" + std::to_string(partition) + "-" + std::to_string(i); }
+
+TEST_F(KafkaConnectors, BoundedReadOfThreePartitionsWithParallelismTwo) {
+  const std::string topic = "bounded-3";
+  create_topic(bootstrap(), topic, 3);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 200; ++i) {
+    for (int p = 0; p < 3; ++p) recs.push_back({p, "k" + std::to_string(i), value_of(p, i), 1000 + i, {}});
+  }
+  produce(bootstrap(), topic, recs);
+
+  const auto source = KafkaSource<KafkaRecord>::builder()
+                          .bootstrap_servers(bootstrap())
+                          .topic(topic)
+                          .group_id("bounded-group")
+                          .starting_offsets(StartingOffsets::earliest())
+                          .bounded()
+                          .max_records_per_poll(37)
+                          .build();
+  auto r0 = open_reader(source, 0, 2);
+  auto r1 = open_reader(source, 1, 2);
+  // Sorted partitions 0,1,2: index % 2 -> subtask 0 reads 0 and 2, subtask 1 reads 1.
+  ASSERT_EQ(r0->partitions().size(), 2u);
+  EXPECT_EQ(r0->partitions()[0].tp.partition, 0);
+  EXPECT_EQ(r0->partitions()[1].tp.partition, 2);
+  EXPECT_EQ(r0->partitions()[1].split, 2);
+  ASSERT_EQ(r1->partitions().size(), 1u);
+  EXPECT_EQ(r1->partitions()[0].tp.partition, 1);
+
+  // Written after the readers opened: beyond the bounded end, never read.
+  produce(bootstrap(), topic, {{0, std::nullopt, "late", 5000, {}}, {1, std::nullopt, "late", 5000, {}}});
+
+  CollectingOutput<KafkaRecord> o0, o1;
+  bool end0 = false, end1 = false;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!(end0 && end1) && std::chrono::steady_clock::now() < deadline) {
+    if (!end0) end0 = r0->poll(o0) == SourceStatus::end_of_input;
+    if (!end1) end1 = r1->poll(o1) == SourceStatus::end_of_input;
+  }
+  ASSERT_TRUE(end0 && end1);
+  EXPECT_EQ(o0.registered, (std::set<int>{0, 2}));
+  EXPECT_EQ(o0.finished, (std::set<int>{0, 2}));
+  EXPECT_EQ(o1.registered, (std::set<int>{1}));
+  EXPECT_EQ(o1.finished, (std::set<int>{1}));
+
+  std::map<int, std::vector<std::string>> per_partition;
+  for (auto* out : {&o0, &o1}) {
+    for (const auto& e : out->records) {
+      EXPECT_EQ(e.split, e.value.partition);  // split = index in the sorted list = partition here
+      EXPECT_EQ(e.timestamp, e.value.timestamp);
+      per_partition[e.value.partition].push_back(*e.value.value);
+      EXPECT_EQ(e.value.offset + 1000, e.value.timestamp);
+    }
+  }
+  for (int p = 0; p < 3; ++p) {
+    std::vector<std::string> expected;
+    for (int i = 0; i < 200; ++i) expected.push_back(value_of(p, i));
+    EXPECT_EQ(per_partition[p], expected) << "partition " << p;
+  }
+  EXPECT_EQ(r0->metrics().emitted, 400u);
+  EXPECT_EQ(r1->metrics().emitted, 200u);
+  // Offsets of what was emitted, for checkpoints.
+  const auto offs = r0->current_offsets();
+  ASSERT_EQ(offs.size(), 2u);
+  EXPECT_EQ(offs[0], (PartitionOffset{topic, 0, 200}));
+  EXPECT_EQ(offs[1], (PartitionOffset{topic, 2, 200}));
+  r0->close();
+  r1->close();
+}
+
+std::vector<std::string> read_bounded(const KafkaSource<std::string>& source) {
+  auto r = open_reader(source, 0, 1);
+  CollectingOutput<std::string> out;
+  EXPECT_TRUE(test::poll_to_end(*r, out));
+  r->close();
+  return out.values();
+}
+
+std::vector<std::string> range(int from, int to) {
+  std::vector<std::string> v;
+  for (int i = from; i < to; ++i) v.push_back("v" + std::to_string(i));
+  return v;
+}
+
+TEST_F(KafkaConnectors, StartingOffsets) {
+  const std::string topic = "starting";
+  create_topic(bootstrap(), topic, 1);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back({0, std::nullopt, "v" + std::to_string(i), 1000 + i * 10, {}});
+  produce(bootstrap(), topic, recs);
+  auto builder = [&] {
+    auto b = KafkaSource<std::string>::builder();
+    b.bootstrap_servers(bootstrap()).topic(topic).bounded();
+    return b;
+  };
+
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::earliest()).build()), range(0, 10));
+  EXPECT_TRUE(read_bounded(builder().starting_offsets(StartingOffsets::latest()).build()).empty());
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1050)).build()), range(5, 10));
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1045)).build()), range(5, 10));
+  EXPECT_TRUE(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(99999)).build()).empty());
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::specific({{topic, 0, 7}})).build()),
+            range(7, 10));
+  auto restored = builder().starting_offsets(StartingOffsets::earliest()).build();
+  restored.restore_offsets({{topic, 0, 8}});
+  EXPECT_EQ(read_bounded(restored), range(8, 10));
+
+  // committed: a group without offsets falls back to earliest; reading commits on close;
+  // the next run resumes after what was emitted.
+  auto committed = builder().group_id("resume-group").starting_offsets(StartingOffsets::committed()).build();
+  EXPECT_EQ(read_bounded(committed), range(0, 10));
+  produce(bootstrap(), topic, {{0, std::nullopt, "v10", 2000, {}}, {0, std::nullopt, "v11", 2010, {}}});
+  EXPECT_EQ(read_bounded(committed), range(10, 12));
+  EXPECT_TRUE(read_bounded(committed).empty());
+  // The fallback may be latest.
+  EXPECT_TRUE(read_bounded(builder()
+                               .group_id("fresh-group")
+                               .starting_offsets(StartingOffsets::committed(StartingOffsets::Kind::latest))
+                               .build())
+                  .empty());
+
+  // Unbounded from latest: only what is written after the reader opened.
+  auto live = KafkaSource<std::string>::builder()
+                  .bootstrap_servers(bootstrap())
+                  .topic(topic)
+                  .starting_offsets(StartingOffsets::latest())
+                  .build();
+  EXPECT_FALSE(live.bounded());
+  auto r = open_reader(live, 0, 1);
+  produce(bootstrap(), topic, {{0, std::nullopt, "new", 3000, {}}});
+  CollectingOutput<std::string> out;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (out.records.empty() && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_NE(r->poll(out), SourceStatus::end_of_input);
+  }
+  EXPECT_EQ(out.values(), std::vector<std::string>{"new"});
+  EXPECT_EQ(out.records[0].timestamp, 3000);
+  r->close();
+}
+
+TEST_F(KafkaConnectors, BadRecordsGoToTheDeadLetterTopicWithHeaders) {
+  const std::string topic = "numbers-in";
+  const std::string dlq = "numbers-in-dlq";
+  create_topic(bootstrap(), topic, 1);
+  create_topic(bootstrap(), dlq, 1);
+  produce(bootstrap(), topic,
+          {{0, "a", "1", 100, {}},
+           {0, "b", "x", 101, {{"trace", "t-1"}}},
+           {0, "c", "3", 102, {}},
+           {0, "d", std::nullopt, 103, {}},
+           {0, "e", "skip-me", 104, {}}});
+  auto parse = [](const KafkaRecordView& r) -> Deserialized<int> {
+    if (!r.value) return Deserialized<int>::bad("null value");
+    if (*r.value == "skip-me") return Deserialized<int>::skip();
+    size_t used = 0;
+    const int n = std::stoi(std::string(*r.value), &used);  // throws std::invalid_argument for "x"
+    return Deserialized<int>::ok(n);
+  };
+  auto source = KafkaSource<int>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic(topic)
+                    .starting_offsets(StartingOffsets::earliest())
+                    .bounded()
+                    .deserializer(parse)
+                    .dead_letter_topic(dlq)
+                    .build();
+  auto r = open_reader(source, 0, 1);
+  CollectingOutput<int> out;
+  ASSERT_TRUE(test::poll_to_end(*r, out));
+  EXPECT_EQ(out.values(), (std::vector<int>{1, 3}));
+  EXPECT_EQ(r->metrics().dead_lettered, 2u);
+  EXPECT_EQ(r->metrics().skipped, 1u);
+  EXPECT_EQ(r->current_offsets()[0].offset, 5);
+  r->close();
+
+  const auto dead = consume_all(bootstrap(), dlq, 2);
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(*dead[0].key, "b");
+  EXPECT_EQ(*dead[0].value, "x");
+  EXPECT_EQ(dead[0].timestamp, 101);
+  EXPECT_EQ(*dead[0].header("trace"), "t-1");
+  EXPECT_EQ(*dead[0].header("source.topic"), topic);
+  EXPECT_EQ(*dead[0].header("source.partition"), "0");
+  EXPECT_EQ(*dead[0].header("source.offset"), "1");
+  EXPECT_NE(dead[0].header("error")->find("stoi"), std::string::npos) << *dead[0].header("error");
+  EXPECT_EQ(*dead[1].key, "d");
+  EXPECT_FALSE(dead[1].value.has_value());
+  EXPECT_EQ(*dead[1].header("error"), "null value");
+  EXPECT_EQ(*dead[1].header("source.offset"), "3");
+
+  // Without a dead-letter topic they are dropped and counted; the job goes on.
+  auto dropping = KafkaSource<int>::builder()
+                      .bootstrap_servers(bootstrap())
+                      .topic(topic)
+                      .starting_offsets(StartingOffsets::earliest())
+                      .bounded()
+                      .deserializer(parse)
+                      .build();
+  auto d = open_reader(dropping, 0, 1);
+  CollectingOutput<int> out2;
+  ASSERT_TRUE(test::poll_to_end(*d, out2));
+  EXPECT_EQ(out2.values(), (std::vector<int>{1, 3}));
+  EXPECT_EQ(d->metrics().dropped, 2u);
+  d->close();
+}
+
+TEST_F(KafkaConnectors, TopicPatternAndMissingTopics) {
+  create_topic(bootstrap(), "pat-a", 2);
+  create_topic(bootstrap(), "pat-b", 1);
+  create_topic(bootstrap(), "other-pat-a", 1);
+  produce(bootstrap(), "pat-a", {{0, std::nullopt, "a0", 1, {}}, {1, std::nullopt, "a1", 1, {}}});
+  produce(bootstrap(), "pat-b", {{0, std::nullopt, "b0", 1, {}}});
+  produce(bootstrap(), "other-pat-a", {{0, std::nullopt, "no", 1, {}}});
+  auto source = KafkaSource<std::string>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic_pattern("pat-.*")
+                    .starting_offsets(StartingOffsets::earliest())
+                    .bounded()
+                    .build();
+  auto got = read_bounded(source);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a0", "a1", "b0"}));
+
+  auto missing = KafkaSource<std::string>::builder()
+                     .bootstrap_servers(bootstrap())
+                     .topic("no-such-topic")
+                     .metadata_timeout(Duration(500))
+                     .build();
+  try {
+    open_reader(missing, 0, 1);
+    FAIL() << "opened a missing topic";
+  } catch (const KafkaConnectorError& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-topic"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(missing.settings().starting_offsets.kind(), StartingOffsets::Kind::earliest);  // no group id
+  EXPECT_EQ(KafkaSource<std::string>::builder().topic("t").group_id("g").build().settings().starting_offsets.kind(),
+            StartingOffsets::Kind::committed);
+  EXPECT_THROW(KafkaSource<std::string>::builder().topic("t").starting_offsets(StartingOffsets::committed()).build(),
+               std::invalid_argument);
+  EXPECT_THROW(KafkaSource<std::string>::builder().build(), std::invalid_argument);
+}
+
+struct Event {
+  std::string user;
+  int n;
+  bool special;
+};
+
+TEST_F(KafkaConnectors, SinkWritesKeysHeadersAndTopicsPerRecordAndFlushWaitsForAcks) {
+  create_topic(bootstrap(), "sink-main", 2);
+  create_topic(bootstrap(), "sink-special", 1);
+  auto sink = KafkaSink<Event>::builder()
+                  .bootstrap_servers(bootstrap())
+                  .topic("sink-main")
+                  .record_serializer([](const Event& e, const SinkContext&, ProducerRecord& out) {
+                    if (e.special) out.topic = "sink-special";
+                    out.set_key(e.user);
+                    out.set_value(std::to_string(e.n));
+                    out.add_header("n", std::to_string(e.n));
+                    out.add_header("null-header", std::nullopt);
+                    if (e.n % 2 == 0 && !e.special) out.partition = 1;
+                  })
+                  .build();
+  auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
+  w->open();
+  for (int i = 0; i < 100; ++i) {
+    w->write(Event{"u" + std::to_string(i % 3), i, i % 10 == 0}, SinkContext{5000 + i, kMinTimestamp});
+  }
+  w->flush();
+  EXPECT_EQ(w->metrics().delivered, 100u);  // flush returned: every record acknowledged
+  w->close();
+
+  const auto main = consume_all(bootstrap(), "sink-main", 90);
+  const auto special = consume_all(bootstrap(), "sink-special", 10);
+  ASSERT_EQ(main.size(), 90u);
+  ASSERT_EQ(special.size(), 10u);
+  for (const auto& r : main) {
+    const int n = std::stoi(*r.value);
+    EXPECT_NE(n % 10, 0);
+    EXPECT_EQ(*r.key, "u" + std::to_string(n % 3));
+    EXPECT_EQ(*r.header("n"), *r.value);
+    ASSERT_EQ(r.headers.size(), 2u);
+    EXPECT_FALSE(r.headers[1].value.has_value());
+    EXPECT_EQ(r.timestamp, 5000 + n);  // the record's event time
+    if (n % 2 == 0) EXPECT_EQ(r.partition, 1);
+  }
+  for (const auto& r : special) EXPECT_EQ(std::stoi(*r.value) % 10, 0);
+}
+
+TEST_F(KafkaConnectors, SinkFailsLoudlyWhenARecordCannotBeWritten) {
+  auto sink = KafkaSink<std::string>::builder().bootstrap_servers(bootstrap()).topic("too-big").build();
+  auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
+  w->open();
+  // Larger than librdkafka's message.max.bytes: refused at once.
+  EXPECT_THROW(w->write(std::string(2 * 1024 * 1024, 'x'), SinkContext{}), KafkaConnectorError);
+  w->close();
+  EXPECT_THROW(KafkaSink<Event>::builder().build(), std::invalid_argument);
+  EXPECT_THROW(KafkaSink<std::string>::builder().delivery_guarantee(DeliveryGuarantee::exactly_once).build(),
+               std::invalid_argument);
+}
+
+TEST(KafkaSinkDelivery, FlushThrowsWithTheBrokersError) {
+  // A broker whose largest batch is 2000 bytes rejects a 10 kB record after it was sent.
+  bench::BrokerProcess broker(g_sluice_bin, {"--max-message-bytes", "2000"});
+  broker.start();
+  create_topic(broker.bootstrap(), "small", 1);
+  auto sink = KafkaSink<std::string>::builder().bootstrap_servers(broker.bootstrap()).topic("small").build();
+  auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
+  w->open();
+  w->write("fits", SinkContext{});
+  w->write(std::string(10000, 'x'), SinkContext{});
+  try {
+    w->flush();
+    FAIL() << "flush passed over a failed delivery";
+  } catch (const KafkaConnectorError& e) {
+    EXPECT_NE(std::string(e.what()).find("MSG_SIZE_TOO_LARGE"), std::string::npos) << e.what();
+  }
+  w->close();
+}
+
+TEST_F(KafkaConnectors, JobFromKafkaThroughMapToKafka) {
+  create_topic(bootstrap(), "job-in", 3);
+  create_topic(bootstrap(), "job-out", 2);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 3000; ++i) recs.push_back({i % 3, std::nullopt, std::to_string(i), 10000 + i, {}});
+  recs.push_back({0, std::nullopt, "not a number", 1, {}});
+  produce(bootstrap(), "job-in", recs);
+
+  for (int parallelism : {1, 2}) {
+    const std::string out_topic = "job-out-" + std::to_string(parallelism);
+    create_topic(bootstrap(), out_topic, 2);
+    StreamEnvironment env;
+    env.set_parallelism(parallelism);
+    auto source = KafkaSource<int64_t>::builder()
+                      .bootstrap_servers(bootstrap())
+                      .topic("job-in")
+                      .group_id("job-" + std::to_string(parallelism))
+                      .starting_offsets(StartingOffsets::earliest())
+                      .bounded()
+                      .deserializer(value_deserializer<int64_t>([](std::string_view v) {
+                        return std::stoll(std::string(v));
+                      }))
+                      .build();
+    auto sink = KafkaSink<int64_t>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic(out_topic)
+                    .value_serializer([](const int64_t& v) { return std::to_string(v); },
+                                      [](const int64_t& v) { return std::to_string(v % 10); })
+                    .build();
+    env.from_source(source, WatermarkStrategy<int64_t>::for_monotonous_timestamps(), "numbers")
+        .map([](const int64_t& v) { return v * 2; })
+        .sink_to(sink);
+    env.execute("kafka-map-kafka");
+
+    const auto out = consume_all(bootstrap(), out_topic, 3000);
+    ASSERT_EQ(out.size(), 3000u) << "parallelism " << parallelism;
+    std::multiset<int64_t> got, expected;
+    for (const auto& r : out) {
+      const int64_t v = std::stoll(*r.value);
+      got.insert(v);
+      EXPECT_EQ(*r.key, std::to_string(v % 10));
+      EXPECT_EQ(r.timestamp, 10000 + v / 2);  // the input record's timestamp carried through
+    }
+    for (int i = 0; i < 3000; ++i) expected.insert(2 * i);
+    EXPECT_EQ(got, expected) << "parallelism " << parallelism;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc > 1) {
+    sluice::g_sluice_bin = argv[1];
+  } else if (const char* env = std::getenv("SLUICE_BIN")) {
+    sluice::g_sluice_bin = env;
+  } else {
+    std::fprintf(stderr, "usage: kafka_connectors_test path/to/sluice (or SLUICE_BIN)\n");
+    return 2;
+  }
+  return RUN_ALL_TESTS();
+}
