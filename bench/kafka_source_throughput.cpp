@@ -61,7 +61,8 @@ class CountingOutput final : public sluice::SourceOutput<std::string> {
   uint64_t bytes = 0;
 };
 
-double run_source(const std::string& bootstrap, const std::string& topic, uint64_t expected, std::string& error) {
+double run_source(const std::string& bootstrap, const std::string& topic, uint64_t expected,
+                  std::string& error) {
   const auto start = Clock::now();
   auto source = sluice::KafkaSource<std::string>::builder()
                     .bootstrap_servers(bootstrap)
@@ -77,12 +78,14 @@ double run_source(const std::string& bootstrap, const std::string& topic, uint64
   reader->close();
   const double s = std::chrono::duration<double>(Clock::now() - start).count();
   if (out.records != expected) {
-    error = "KafkaSource read " + std::to_string(out.records) + " of " + std::to_string(expected) + " records";
+    error = "KafkaSource read " + std::to_string(out.records) + " of " + std::to_string(expected) +
+            " records";
   }
   return s;
 }
 
-double run_kcat(const std::string& bootstrap, const std::string& topic, uint64_t expected, std::string& error) {
+double run_kcat(const std::string& bootstrap, const std::string& topic, uint64_t expected,
+                std::string& error) {
   int fds[2];
   if (::pipe(fds) != 0) {
     error = "pipe failed";
@@ -94,8 +97,8 @@ double run_kcat(const std::string& bootstrap, const std::string& topic, uint64_t
     ::dup2(fds[1], 1);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execlp("kcat", "kcat", "-C", "-b", bootstrap.c_str(), "-t", topic.c_str(), "-p", "0", "-o", "beginning",
-             "-e", "-q", "-f", "%s\n", static_cast<char*>(nullptr));
+    ::execlp("kcat", "kcat", "-C", "-b", bootstrap.c_str(), "-t", topic.c_str(), "-p", "0", "-o",
+             "beginning", "-e", "-q", "-f", "%s\n", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -111,7 +114,9 @@ double run_kcat(const std::string& bootstrap, const std::string& topic, uint64_t
   ::waitpid(pid, &status, 0);
   const double s = std::chrono::duration<double>(Clock::now() - start).count();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) error = "kcat failed (is it installed?)";
-  if (lines != expected) error = "kcat printed " + std::to_string(lines) + " of " + std::to_string(expected) + " records";
+  if (lines != expected)
+    error =
+        "kcat printed " + std::to_string(lines) + " of " + std::to_string(expected) + " records";
   return s;
 }
 
@@ -207,8 +212,8 @@ int main(int argc, char** argv) {
      << "| KafkaSource<std::string>, parallelism 1 | " << fmt("%.0f", src) << " | 1.00 |\n"
      << "| kcat -C -e -f '%s\\n' (process, lines counted) | " << fmt("%.0f", kc) << " | "
      << fmt("%.2f", src / kc) << " |\n"
-     << "| librdkafka fetch loop (bench support) | " << fmt("%.0f", raw) << " | " << fmt("%.2f", src / raw)
-     << " |\n";
+     << "| librdkafka fetch loop (bench support) | " << fmt("%.0f", raw) << " | "
+     << fmt("%.2f", src / raw) << " |\n";
   std::cout << md.str();
   if (!o.out.empty() && !write_file(o.out, md.str())) {
     std::cerr << "error: cannot write " << o.out << "\n";

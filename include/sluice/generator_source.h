@@ -55,7 +55,8 @@ class TokenBucket {
   uint64_t take(uint64_t want, Clock::time_point now = Clock::now()) {
     if (rate_ <= 0) return want;
     if (now > last_) {
-      tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+      tokens_ =
+          std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
       last_ = now;
     }
     const auto n = std::min<uint64_t>(want, static_cast<uint64_t>(tokens_));
@@ -65,7 +66,8 @@ class TokenBucket {
   // How long until one more token.
   Clock::duration wait() const {
     if (rate_ <= 0 || tokens_ >= 1) return Clock::duration::zero();
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((1 - tokens_) / rate_)) +
+    return std::chrono::duration_cast<Clock::duration>(
+               std::chrono::duration<double>((1 - tokens_) / rate_)) +
            Clock::duration(1);
   }
 
@@ -132,8 +134,8 @@ class GeneratorSource final : public Source<T> {
       next = factory_(subtask);
       if (!next) throw std::invalid_argument("GeneratorSource: the factory returned no function");
     }
-    return std::make_unique<Reader>(std::move(next), count_ > 0, mine, rate_ / static_cast<double>(p),
-                                    max_per_poll_);
+    return std::make_unique<Reader>(std::move(next), count_ > 0, mine,
+                                    rate_ / static_cast<double>(p), max_per_poll_);
   }
 
  private:
@@ -142,7 +144,11 @@ class GeneratorSource final : public Source<T> {
   class Reader final : public SourceReader<T> {
    public:
     Reader(Next next, bool bounded, uint64_t limit, double rate, size_t max_per_poll)
-        : next_(std::move(next)), bounded_(bounded), left_(limit), bucket_(rate), max_per_poll_(max_per_poll) {}
+        : next_(std::move(next)),
+          bounded_(bounded),
+          left_(limit),
+          bucket_(rate),
+          max_per_poll_(max_per_poll) {}
 
     SourceStatus poll(SourceOutput<T>& output) override {
       if (done_) return SourceStatus::end_of_input;
@@ -169,7 +175,8 @@ class GeneratorSource final : public Source<T> {
         return SourceStatus::end_of_input;
       }
       if (n == 0) {
-        std::this_thread::sleep_for(std::min<TokenBucket::Clock::duration>(bucket_.wait(), std::chrono::milliseconds(100)));
+        std::this_thread::sleep_for(
+            std::min<TokenBucket::Clock::duration>(bucket_.wait(), std::chrono::milliseconds(100)));
         return SourceStatus::nothing_available;
       }
       return SourceStatus::more_available;

@@ -114,7 +114,9 @@ class JsonValue {
   bool is_null() const { return std::holds_alternative<std::monostate>(v_); }
   bool is_bool() const { return std::holds_alternative<bool>(v_); }
   // An integer that fits int64 (or uint64 above INT64_MAX).
-  bool is_integer() const { return std::holds_alternative<int64_t>(v_) || std::holds_alternative<uint64_t>(v_); }
+  bool is_integer() const {
+    return std::holds_alternative<int64_t>(v_) || std::holds_alternative<uint64_t>(v_);
+  }
   bool is_number() const { return is_integer() || std::holds_alternative<double>(v_); }
   bool is_string() const { return std::holds_alternative<std::string>(v_); }
   bool is_array() const { return std::holds_alternative<Array>(v_); }
@@ -122,7 +124,7 @@ class JsonValue {
 
   // Typed access; throws JsonError naming the expected and the actual type.
   bool as_bool() const;
-  int64_t as_int() const;  // integers; a double with no fractional part too
+  int64_t as_int() const;    // integers; a double with no fractional part too
   double as_double() const;  // any number
   const std::string& as_string() const;
   const Array& as_array() const;
@@ -185,7 +187,8 @@ KafkaDeserializer<T> json_ondemand_deserializer(
   return [from_json = std::move(from_json)](const KafkaRecordView& r) -> Deserialized<T> {
     if (!r.value) return Deserialized<T>::bad("null value (tombstone), expected JSON");
     std::optional<T> out;
-    with_json_document(*r.value, [&](simdjson::ondemand::document& doc) { out.emplace(from_json(doc)); });
+    with_json_document(*r.value,
+                       [&](simdjson::ondemand::document& doc) { out.emplace(from_json(doc)); });
     return Deserialized<T>::ok(std::move(*out));
   };
 }
@@ -195,8 +198,8 @@ KafkaDeserializer<T> json_ondemand_deserializer(
 template <class T>
 KafkaRecordSerializer<T> json_serializer(std::function<void(const T&, JsonWriter&)> to_json,
                                          std::function<std::string(const T&)> key_of = {}) {
-  return [to_json = std::move(to_json), key_of = std::move(key_of)](
-             const T& v, const SinkContext&, ProducerRecord& out) {
+  return [to_json = std::move(to_json), key_of = std::move(key_of)](const T& v, const SinkContext&,
+                                                                    ProducerRecord& out) {
     out.value.emplace();
     JsonWriter w(*out.value);
     to_json(v, w);

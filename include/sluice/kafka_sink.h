@@ -47,8 +47,8 @@ struct KafkaSinkSettings {
   std::string topic;  // default topic for records whose serializer names none
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
   DeliveryGuarantee delivery_guarantee = DeliveryGuarantee::at_least_once;
-  std::string transactional_id_prefix;  // exactly-once (issue 6)
-  Duration flush_timeout{60000};        // flush() gives up (and throws) after this
+  std::string transactional_id_prefix;    // exactly-once (issue 6)
+  Duration flush_timeout{60000};          // flush() gives up (and throws) after this
   std::string client_id = "sluice-sink";  // "-<subtask index>" is appended
 };
 
@@ -92,7 +92,8 @@ class KafkaWriterCore {
 template <class T>
 class KafkaSinkWriter final : public SinkWriter<T> {
  public:
-  KafkaSinkWriter(KafkaSinkSettings settings, KafkaRecordSerializer<T> serializer, SubtaskInfo subtask)
+  KafkaSinkWriter(KafkaSinkSettings settings, KafkaRecordSerializer<T> serializer,
+                  SubtaskInfo subtask)
       : serializer_(std::move(serializer)), core_(std::move(settings), std::move(subtask)) {}
 
   void open() override { core_.open(); }
@@ -116,10 +117,19 @@ class KafkaSink final : public Sink<T> {
  public:
   class Builder {
    public:
-    Builder& bootstrap_servers(std::string servers) { s_.bootstrap_servers = std::move(servers); return *this; }
+    Builder& bootstrap_servers(std::string servers) {
+      s_.bootstrap_servers = std::move(servers);
+      return *this;
+    }
     // The default topic (records whose serializer sets no topic go there).
-    Builder& topic(std::string topic) { s_.topic = std::move(topic); return *this; }
-    Builder& record_serializer(KafkaRecordSerializer<T> serializer) { ser_ = std::move(serializer); return *this; }
+    Builder& topic(std::string topic) {
+      s_.topic = std::move(topic);
+      return *this;
+    }
+    Builder& record_serializer(KafkaRecordSerializer<T> serializer) {
+      ser_ = std::move(serializer);
+      return *this;
+    }
     // value_of(v) as the value and, when given, key_of(v) as the key.
     Builder& value_serializer(std::function<std::string(const T&)> value_of,
                               std::function<std::string(const T&)> key_of = {}) {
@@ -130,10 +140,22 @@ class KafkaSink final : public Sink<T> {
       s_.properties.emplace_back(std::move(key), std::move(value));
       return *this;
     }
-    Builder& delivery_guarantee(DeliveryGuarantee g) { s_.delivery_guarantee = g; return *this; }
-    Builder& transactional_id_prefix(std::string prefix) { s_.transactional_id_prefix = std::move(prefix); return *this; }
-    Builder& flush_timeout(Duration d) { s_.flush_timeout = d; return *this; }
-    Builder& client_id(std::string id) { s_.client_id = std::move(id); return *this; }
+    Builder& delivery_guarantee(DeliveryGuarantee g) {
+      s_.delivery_guarantee = g;
+      return *this;
+    }
+    Builder& transactional_id_prefix(std::string prefix) {
+      s_.transactional_id_prefix = std::move(prefix);
+      return *this;
+    }
+    Builder& flush_timeout(Duration d) {
+      s_.flush_timeout = d;
+      return *this;
+    }
+    Builder& client_id(std::string id) {
+      s_.client_id = std::move(id);
+      return *this;
+    }
 
     // Throws std::invalid_argument naming what is missing.
     KafkaSink build() const {

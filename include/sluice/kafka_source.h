@@ -104,11 +104,12 @@ struct KafkaSourceSettings {
   std::vector<std::string> topics;  // either topics ...
   std::string topic_pattern;        // ... or an ECMAScript regex matching whole topic names
   std::string group_id;             // for commits and StartingOffsets::committed()
-  StartingOffsets starting_offsets = StartingOffsets::committed();  // builder: earliest without a group id
+  StartingOffsets starting_offsets =
+      StartingOffsets::committed();  // builder: earliest without a group id
   bool bounded = false;
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
-  std::string dead_letter_topic;  // empty: bad records are dropped and counted
-  Duration commit_interval{5000};  // 0: commit only on close / commit_offsets()
+  std::string dead_letter_topic;     // empty: bad records are dropped and counted
+  Duration commit_interval{5000};    // 0: commit only on close / commit_offsets()
   Duration metadata_timeout{10000};  // waiting for topics and offsets at open
   size_t max_records_per_poll = 500;
   std::string client_id = "sluice-source";  // "-<subtask index>" is appended
@@ -137,7 +138,8 @@ class FunctionRef<R(A...)> {
  public:
   template <class F>
   FunctionRef(F& f)  // NOLINT: implicit on purpose
-      : obj_(&f), call_([](void* o, A... a) -> R { return (*static_cast<F*>(o))(std::forward<A>(a)...); }) {}
+      : obj_(&f),
+        call_([](void* o, A... a) -> R { return (*static_cast<F*>(o))(std::forward<A>(a)...); }) {}
   R operator()(A... a) const { return call_(obj_, std::forward<A>(a)...); }
 
  private:
@@ -161,7 +163,8 @@ class KafkaReaderCore {
   // one) and reports finished splits; waits at most ~100 ms for the first record.
   // The first poll declares every assigned split (on_register) before anything else.
   SourceStatus poll(FunctionRef<void(const KafkaRecordView&, int split)> on_record,
-                    FunctionRef<void(int split)> on_register, FunctionRef<void(int split)> on_finished);
+                    FunctionRef<void(int split)> on_register,
+                    FunctionRef<void(int split)> on_finished);
   void reject(const KafkaRecordView& record, const std::string& reason);
   void skipped();  // the deserializer skipped the record on purpose
   std::vector<PartitionOffset> current_offsets() const;
@@ -223,7 +226,9 @@ class KafkaSourceReader final : public SourceReader<T> {
   // bad record whose dead letter could still be lost; throws KafkaConnectorError if one failed.
   std::vector<PartitionOffset> current_offsets() const { return core_.current_offsets(); }
   // Commits `offsets` to the group id (when a checkpoint completes). Asynchronous.
-  void commit_offsets(const std::vector<PartitionOffset>& offsets) { core_.commit_offsets(offsets); }
+  void commit_offsets(const std::vector<PartitionOffset>& offsets) {
+    core_.commit_offsets(offsets);
+  }
 
   const std::vector<AssignedPartition>& partitions() const { return core_.partitions(); }
   const KafkaSourceMetrics& metrics() const { return core_.metrics(); }
@@ -238,29 +243,65 @@ class KafkaSource final : public Source<T> {
  public:
   class Builder {
    public:
-    Builder& bootstrap_servers(std::string servers) { s_.bootstrap_servers = std::move(servers); return *this; }
-    Builder& topics(std::vector<std::string> topics) { s_.topics = std::move(topics); return *this; }
-    Builder& topic(std::string topic) { s_.topics.push_back(std::move(topic)); return *this; }
-    Builder& topic_pattern(std::string regex) { s_.topic_pattern = std::move(regex); return *this; }
-    Builder& group_id(std::string id) { s_.group_id = std::move(id); return *this; }
+    Builder& bootstrap_servers(std::string servers) {
+      s_.bootstrap_servers = std::move(servers);
+      return *this;
+    }
+    Builder& topics(std::vector<std::string> topics) {
+      s_.topics = std::move(topics);
+      return *this;
+    }
+    Builder& topic(std::string topic) {
+      s_.topics.push_back(std::move(topic));
+      return *this;
+    }
+    Builder& topic_pattern(std::string regex) {
+      s_.topic_pattern = std::move(regex);
+      return *this;
+    }
+    Builder& group_id(std::string id) {
+      s_.group_id = std::move(id);
+      return *this;
+    }
     // Default: committed (earliest when none) with a group id, earliest without one.
     Builder& starting_offsets(StartingOffsets o) {
       s_.starting_offsets = std::move(o);
       offsets_set_ = true;
       return *this;
     }
-    Builder& deserializer(KafkaDeserializer<T> d) { d_ = std::move(d); return *this; }
+    Builder& deserializer(KafkaDeserializer<T> d) {
+      d_ = std::move(d);
+      return *this;
+    }
     // Stop at the end offsets of when the reader opens.
-    Builder& bounded(bool b = true) { s_.bounded = b; return *this; }
+    Builder& bounded(bool b = true) {
+      s_.bounded = b;
+      return *this;
+    }
     Builder& property(std::string key, std::string value) {
       s_.properties.emplace_back(std::move(key), std::move(value));
       return *this;
     }
-    Builder& dead_letter_topic(std::string topic) { s_.dead_letter_topic = std::move(topic); return *this; }
-    Builder& commit_interval(Duration d) { s_.commit_interval = d; return *this; }
-    Builder& metadata_timeout(Duration d) { s_.metadata_timeout = d; return *this; }
-    Builder& max_records_per_poll(size_t n) { s_.max_records_per_poll = n; return *this; }
-    Builder& client_id(std::string id) { s_.client_id = std::move(id); return *this; }
+    Builder& dead_letter_topic(std::string topic) {
+      s_.dead_letter_topic = std::move(topic);
+      return *this;
+    }
+    Builder& commit_interval(Duration d) {
+      s_.commit_interval = d;
+      return *this;
+    }
+    Builder& metadata_timeout(Duration d) {
+      s_.metadata_timeout = d;
+      return *this;
+    }
+    Builder& max_records_per_poll(size_t n) {
+      s_.max_records_per_poll = n;
+      return *this;
+    }
+    Builder& client_id(std::string id) {
+      s_.client_id = std::move(id);
+      return *this;
+    }
 
     // Throws std::invalid_argument naming what is missing or contradictory.
     KafkaSource build() const {
@@ -277,7 +318,8 @@ class KafkaSource final : public Source<T> {
           d = bytes_deserializer();
         } else {
           throw std::invalid_argument(
-              "KafkaSource: no deserializer; call .deserializer(...) (e.g. json_deserializer<T>(from_json))");
+              "KafkaSource: no deserializer; call .deserializer(...) (e.g. "
+              "json_deserializer<T>(from_json))");
         }
       }
       return KafkaSource(std::move(s), std::move(d));

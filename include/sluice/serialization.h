@@ -76,7 +76,9 @@ class Deserialized {
   static Deserialized ok(T value) { return Deserialized(Kind::ok, std::move(value), {}); }
   // A record the job cannot use: goes to the dead-letter topic with `reason` in its `error`
   // header, or is dropped and counted when the source has no dead-letter topic.
-  static Deserialized bad(std::string reason) { return Deserialized(Kind::bad, std::nullopt, std::move(reason)); }
+  static Deserialized bad(std::string reason) {
+    return Deserialized(Kind::bad, std::nullopt, std::move(reason));
+  }
   // A record the job deliberately ignores (not counted as bad).
   static Deserialized skip() { return Deserialized(Kind::skip, std::nullopt, {}); }
 
@@ -117,10 +119,10 @@ KafkaDeserializer<T> value_deserializer(std::function<T(std::string_view value)>
 // One record to produce; the sink's serializer fills it. Cleared (capacity kept) before
 // each call.
 struct ProducerRecord {
-  std::string topic;                  // empty: the sink's default topic
-  std::optional<int32_t> partition;   // nullopt: Kafka's partitioner (by key)
-  std::optional<std::string> key;     // nullopt: a null key
-  std::optional<std::string> value;   // nullopt: a null value (tombstone)
+  std::string topic;                 // empty: the sink's default topic
+  std::optional<int32_t> partition;  // nullopt: Kafka's partitioner (by key)
+  std::optional<std::string> key;    // nullopt: a null key
+  std::optional<std::string> value;  // nullopt: a null value (tombstone)
   std::vector<RecordHeader> headers;
   Timestamp timestamp = kNoTimestamp;  // kNoTimestamp: the record's event time, else now
 

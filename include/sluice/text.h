@@ -14,7 +14,9 @@
 namespace sluice {
 
 template <class T>
-concept Streamable = requires(std::ostream& os, const T& v) { os << v; };
+concept Streamable = requires(std::ostream& os, const T& v) {
+  os << v;
+};
 
 template <class T>
 void append_text(std::string& out, const T& v) {

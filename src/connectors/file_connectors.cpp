@@ -13,7 +13,9 @@ namespace sluice {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // One file's share of one subtask: the lines that start in [begin, end).
 struct FileRange {
@@ -22,7 +24,7 @@ struct FileRange {
   int64_t begin = 0;
   int64_t end = 0;  // follow mode: unused
   std::FILE* file = nullptr;
-  int64_t pos = 0;  // offset of the next byte to read
+  int64_t pos = 0;      // offset of the next byte to read
   std::string pending;  // follow mode: a last line still waiting for its '\n'
   bool started = false;
   bool done = false;
@@ -32,7 +34,10 @@ class FileSourceReader final : public SourceReader<std::string> {
  public:
   FileSourceReader(std::vector<std::string> paths, SubtaskInfo subtask, bool follow,
                    Duration poll_interval, size_t max_lines)
-      : subtask_(std::move(subtask)), follow_(follow), poll_interval_(poll_interval), max_lines_(max_lines) {
+      : subtask_(std::move(subtask)),
+        follow_(follow),
+        poll_interval_(poll_interval),
+        max_lines_(max_lines) {
     idle_ = follow_ && subtask_.index != 0;
     for (size_t i = 0; i < paths.size(); ++i) {
       FileRange r;
@@ -146,7 +151,8 @@ class FileSourceReader final : public SourceReader<std::string> {
       const ssize_t len = ::getline(&line_, &cap_, r.file);
       if (len < 0) {
         if (std::ferror(r.file)) {
-          throw std::runtime_error("file source: reading \"" + r.path + "\" failed: " + errno_text());
+          throw std::runtime_error("file source: reading \"" + r.path +
+                                   "\" failed: " + errno_text());
         }
         std::clearerr(r.file);
         if (!follow_) {
@@ -222,8 +228,8 @@ void SharedLineFile::open() {
   if (file_ != nullptr) return;
   file_ = std::fopen(path_.c_str(), append_ ? "ab" : "wb");
   if (file_ == nullptr) {
-    throw std::runtime_error("file sink: cannot open \"" + path_ + "\" for writing: " + errno_text() +
-                             "; check that its directory exists and is writable");
+    throw std::runtime_error("file sink: cannot open \"" + path_ + "\" for writing: " +
+                             errno_text() + "; check that its directory exists and is writable");
   }
 }
 

@@ -28,7 +28,7 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (b0 >= 0xF0 && b0 <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xF0 && b1 < 0x90) return 0;  // overlong
+    if (b0 == 0xF0 && b1 < 0x90) return 0;   // overlong
     if (b0 == 0xF4 && b1 >= 0x90) return 0;  // above U+10FFFF
     return 4;
   }
@@ -60,13 +60,27 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     out.append(s.data() + run, i - run);
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out.append(esc, 6);
@@ -120,7 +134,8 @@ JsonWriter& JsonWriter::end_array() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
-  if (first_.empty()) throw JsonError("JsonWriter: key(\"" + std::string(k) + "\") outside an object");
+  if (first_.empty())
+    throw JsonError("JsonWriter: key(\"" + std::string(k) + "\") outside an object");
   if (!first_.back()) out_->push_back(',');
   first_.back() = false;
   append_json_string(*out_, k);
@@ -199,14 +214,21 @@ const JsonValue& null_value() {
 
 std::string_view JsonValue::type_name() const {
   switch (v_.index()) {
-    case 0: return "null";
-    case 1: return "bool";
+    case 0:
+      return "null";
+    case 1:
+      return "bool";
     case 2:
-    case 3: return "integer";
-    case 4: return "double";
-    case 5: return "string";
-    case 6: return "array";
-    default: return "object";
+    case 3:
+      return "integer";
+    case 4:
+      return "double";
+    case 5:
+      return "string";
+    case 6:
+      return "array";
+    default:
+      return "object";
   }
 }
 
@@ -313,12 +335,24 @@ JsonValue& JsonValue::push_back(JsonValue value) {
 
 void JsonValue::write(JsonWriter& w) const {
   switch (v_.index()) {
-    case 0: w.null(); break;
-    case 1: w.value(std::get<bool>(v_)); break;
-    case 2: w.integer(std::get<int64_t>(v_)); break;
-    case 3: w.unsigned_integer(std::get<uint64_t>(v_)); break;
-    case 4: w.value(std::get<double>(v_)); break;
-    case 5: w.value(std::get<std::string>(v_)); break;
+    case 0:
+      w.null();
+      break;
+    case 1:
+      w.value(std::get<bool>(v_));
+      break;
+    case 2:
+      w.integer(std::get<int64_t>(v_));
+      break;
+    case 3:
+      w.unsigned_integer(std::get<uint64_t>(v_));
+      break;
+    case 4:
+      w.value(std::get<double>(v_));
+      break;
+    case 5:
+      w.value(std::get<std::string>(v_));
+      break;
     case 6:
       w.begin_array();
       for (const auto& e : std::get<Array>(v_)) e.write(w);
@@ -365,10 +399,12 @@ JsonValue number_of(od::value& v) {
     throw simdjson::simdjson_error(err);
   }
   switch (n.get_number_type()) {
-    case od::number_type::signed_integer: return JsonValue(static_cast<long>(n.get_int64()));
+    case od::number_type::signed_integer:
+      return JsonValue(static_cast<long>(n.get_int64()));
     case od::number_type::unsigned_integer:
       return JsonValue(static_cast<unsigned long>(n.get_uint64()));
-    default: return JsonValue(n.get_double());
+    default:
+      return JsonValue(n.get_double());
   }
 }
 
@@ -392,11 +428,16 @@ JsonValue array_of(od::array a, int depth) {
 JsonValue value_of(od::value v, int depth) {
   if (depth > 1000) throw JsonError("invalid JSON: nested deeper than 1000 levels");
   switch (v.type().value()) {
-    case od::json_type::object: return object_of(v.get_object().value(), depth);
-    case od::json_type::array: return array_of(v.get_array().value(), depth);
-    case od::json_type::string: return JsonValue(std::string(v.get_string().value()));
-    case od::json_type::boolean: return JsonValue(v.get_bool().value());
-    case od::json_type::number: return number_of(v);
+    case od::json_type::object:
+      return object_of(v.get_object().value(), depth);
+    case od::json_type::array:
+      return array_of(v.get_array().value(), depth);
+    case od::json_type::string:
+      return JsonValue(std::string(v.get_string().value()));
+    case od::json_type::boolean:
+      return JsonValue(v.get_bool().value());
+    case od::json_type::number:
+      return number_of(v);
     case od::json_type::null:
       if (!v.is_null().value()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
       return JsonValue();
@@ -407,18 +448,29 @@ JsonValue value_of(od::value v, int depth) {
 JsonValue document_of(od::document& doc) {
   JsonValue result;
   switch (doc.type().value()) {
-    case od::json_type::object: result = object_of(doc.get_object().value(), 0); break;
-    case od::json_type::array: result = array_of(doc.get_array().value(), 0); break;
-    case od::json_type::string: result = JsonValue(std::string(doc.get_string().value())); break;
-    case od::json_type::boolean: result = JsonValue(doc.get_bool().value()); break;
+    case od::json_type::object:
+      result = object_of(doc.get_object().value(), 0);
+      break;
+    case od::json_type::array:
+      result = array_of(doc.get_array().value(), 0);
+      break;
+    case od::json_type::string:
+      result = JsonValue(std::string(doc.get_string().value()));
+      break;
+    case od::json_type::boolean:
+      result = JsonValue(doc.get_bool().value());
+      break;
     case od::json_type::number: {
       od::number n = doc.get_number().value();
       switch (n.get_number_type()) {
-        case od::number_type::signed_integer: result = JsonValue(static_cast<long>(n.get_int64())); break;
+        case od::number_type::signed_integer:
+          result = JsonValue(static_cast<long>(n.get_int64()));
+          break;
         case od::number_type::unsigned_integer:
           result = JsonValue(static_cast<unsigned long>(n.get_uint64()));
           break;
-        default: result = JsonValue(n.get_double());
+        default:
+          result = JsonValue(n.get_double());
       }
       break;
     }
@@ -442,7 +494,8 @@ void with_json_document(std::string_view text,
   tp.buffer.assign(text);
   tp.buffer.resize(text.size() + simdjson::SIMDJSON_PADDING, '\0');
   od::document doc;
-  if (const auto err = tp.parser.iterate(tp.buffer.data(), text.size(), tp.buffer.size()).get(doc)) {
+  if (const auto err =
+          tp.parser.iterate(tp.buffer.data(), text.size(), tp.buffer.size()).get(doc)) {
     throw JsonError(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
   try {

@@ -22,7 +22,8 @@ void validate(const KafkaSinkSettings& s) {
         "KafkaSink: exactly-once delivery (Kafka transactions committed with checkpoints) is "
         "not built yet; use DeliveryGuarantee::at_least_once");
   }
-  if (s.flush_timeout.count() <= 0) throw std::invalid_argument("KafkaSink: flush_timeout must be > 0");
+  if (s.flush_timeout.count() <= 0)
+    throw std::invalid_argument("KafkaSink: flush_timeout must be > 0");
 }
 
 namespace detail {
@@ -93,12 +94,15 @@ KafkaWriterCore::KafkaWriterCore(KafkaSinkSettings settings, SubtaskInfo subtask
     : s_(std::make_unique<State>()) {
   s_->settings = std::move(settings);
   s_->subtask = std::move(subtask);
-  s_->name = (s_->subtask.operator_name.empty() ? std::string("Kafka sink") : s_->subtask.operator_name) +
-             " (subtask " + std::to_string(s_->subtask.index) + "/" +
-             std::to_string(s_->subtask.parallelism) + ")";
+  s_->name =
+      (s_->subtask.operator_name.empty() ? std::string("Kafka sink") : s_->subtask.operator_name) +
+      " (subtask " + std::to_string(s_->subtask.index) + "/" +
+      std::to_string(s_->subtask.parallelism) + ")";
 }
 
-KafkaWriterCore::~KafkaWriterCore() { close(); }
+KafkaWriterCore::~KafkaWriterCore() {
+  close();
+}
 
 void KafkaWriterCore::open() {
   auto& s = *s_;
@@ -111,8 +115,9 @@ void KafkaWriterCore::open() {
   c.set("linger.ms", "5");
   for (const auto& [k, v] : s.settings.properties) c.set(k, v);
   try {
-    s.handle = std::make_unique<client::Handle>(std::move(c), client::Handle::Role::producer,
-                                                [st = s_.get()](const rd_kafka_message_t& m) { st->on_delivery(m); });
+    s.handle = std::make_unique<client::Handle>(
+        std::move(c), client::Handle::Role::producer,
+        [st = s_.get()](const rd_kafka_message_t& m) { st->on_delivery(m); });
   } catch (const client::ClientError& e) {
     throw KafkaConnectorError(s.name + ": " + e.what());
   }
@@ -123,11 +128,12 @@ void KafkaWriterCore::send(const ProducerRecord& r, Timestamp event_time) {
   if (!s.handle) open();
   const std::string& topic_name = r.topic.empty() ? s.settings.topic : r.topic;
   if (topic_name.empty()) {
-    throw KafkaConnectorError(s.name + ": a record has no topic and the sink has no default "
-                                       "topic; set .topic(...) on the sink or ProducerRecord::topic");
+    throw KafkaConnectorError(s.name +
+                              ": a record has no topic and the sink has no default "
+                              "topic; set .topic(...) on the sink or ProducerRecord::topic");
   }
   rd_kafka_topic_t* rkt = s.topic(topic_name);
-  const Timestamp ts = r.timestamp != kNoTimestamp ? r.timestamp
+  const Timestamp ts = r.timestamp != kNoTimestamp  ? r.timestamp
                        : event_time != kNoTimestamp ? event_time
                                                     : 0;
   void* key = r.key ? const_cast<char*>(r.key->data()) : nullptr;
@@ -145,17 +151,17 @@ void KafkaWriterCore::send(const ProducerRecord& r, Timestamp event_time) {
                             h.value ? static_cast<ssize_t>(h.value->size()) : 0);
       }
     }
-    const auto err = rd_kafka_producev(
-        s.handle->get(), RD_KAFKA_V_RKT(rkt),
-        RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
-        RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_END);
+    const auto err =
+        rd_kafka_producev(s.handle->get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(ts),
+                          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     if (!err) break;
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       throw KafkaConnectorError(s.name + ": Kafka refused a record for topic \"" + topic_name +
-                                "\": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) + ")");
+                                "\": " + rd_kafka_err2name(err) + " (" + rd_kafka_err2str(err) +
+                                ")");
     }
     rd_kafka_poll(s.handle->get(), 100);  // back-pressure: wait for acknowledgements
     s.throw_failures();
@@ -172,7 +178,8 @@ void KafkaWriterCore::flush() {
   auto& s = *s_;
   if (!s.handle) return;
   ++s.metrics.flushes;
-  const auto err = rd_kafka_flush(s.handle->get(), static_cast<int>(s.settings.flush_timeout.count()));
+  const auto err =
+      rd_kafka_flush(s.handle->get(), static_cast<int>(s.settings.flush_timeout.count()));
   s.throw_failures();
   if (err) {
     throw KafkaConnectorError(s.name + ": " + std::to_string(rd_kafka_outq_len(s.handle->get())) +
@@ -196,7 +203,9 @@ void KafkaWriterCore::close() {
   s.destroy();
 }
 
-KafkaSinkMetrics KafkaWriterCore::metrics() const { return s_->metrics; }
+KafkaSinkMetrics KafkaWriterCore::metrics() const {
+  return s_->metrics;
+}
 
 }  // namespace detail
 }  // namespace sluice

@@ -62,9 +62,11 @@ void validate(const KafkaSourceSettings& s) {
   }
   const auto fb = s.starting_offsets.fallback();
   if (fb != Kind::earliest && fb != Kind::latest) {
-    throw std::invalid_argument("KafkaSource: the fallback of starting offsets must be earliest or latest");
+    throw std::invalid_argument(
+        "KafkaSource: the fallback of starting offsets must be earliest or latest");
   }
-  if (s.max_records_per_poll == 0) throw std::invalid_argument("KafkaSource: max_records_per_poll must be > 0");
+  if (s.max_records_per_poll == 0)
+    throw std::invalid_argument("KafkaSource: max_records_per_poll must be > 0");
 }
 
 namespace detail {
@@ -96,7 +98,8 @@ struct KafkaReaderCore::State {
 
   std::vector<AssignedPartition> assigned;
   std::vector<Split> splits;
-  std::map<std::string, std::map<int32_t, size_t>, std::less<>> index;  // topic -> partition -> split
+  std::map<std::string, std::map<int32_t, size_t>, std::less<>>
+      index;                                   // topic -> partition -> split
   const rd_kafka_topic_t* last_rkt = nullptr;  // one-entry cache of the index's topic lookup
   const std::map<int32_t, size_t>* last_partitions = nullptr;
 
@@ -124,9 +127,10 @@ struct KafkaReaderCore::State {
     }
     for (const auto& [k, v] : settings.properties) {
       // Consumer-only properties make a producer warn; keep the connection ones.
-      if (!consumer_role && (k == "group.id" || k.starts_with("fetch.") || k == "auto.offset.reset" ||
-                             k == "isolation.level" || k.starts_with("enable.auto") ||
-                             k.starts_with("queued.") || k == "enable.partition.eof")) {
+      if (!consumer_role &&
+          (k == "group.id" || k.starts_with("fetch.") || k == "auto.offset.reset" ||
+           k == "isolation.level" || k.starts_with("enable.auto") || k.starts_with("queued.") ||
+           k == "enable.partition.eof")) {
         continue;
       }
       c.set(k, v);
@@ -146,9 +150,10 @@ struct KafkaReaderCore::State {
         for (const auto& p : t.partitions) all.push_back({t.name, p.id});
       }
       if (all.empty()) {
-        spdlog::warn("{}: no topic matches the pattern \"{}\"; reading nothing (topics created "
-                     "later are not picked up)",
-                     name, settings.topic_pattern);
+        spdlog::warn(
+            "{}: no topic matches the pattern \"{}\"; reading nothing (topics created "
+            "later are not picked up)",
+            name, settings.topic_pattern);
       }
       return all;
     }
@@ -199,7 +204,8 @@ struct KafkaReaderCore::State {
     const auto& so = settings.starting_offsets;
     std::vector<client::Watermarks> marks;
     for (const auto& s : splits) {
-      marks.push_back(handle.watermarks(s.ap.tp.topic, s.ap.tp.partition, settings.metadata_timeout));
+      marks.push_back(
+          handle.watermarks(s.ap.tp.topic, s.ap.tp.partition, settings.metadata_timeout));
     }
     std::vector<int64_t> starts(splits.size(), -1);
     auto fallback = [&](size_t i) {
@@ -225,8 +231,8 @@ struct KafkaReaderCore::State {
         for (const auto& [topic, idx] : by_topic) {
           std::vector<int32_t> parts;
           for (auto i : idx) parts.push_back(splits[i].ap.tp.partition);
-          const auto offs = handle.offsets_for_times(topic, parts, so.timestamp_ms(),
-                                                     settings.metadata_timeout);
+          const auto offs =
+              handle.offsets_for_times(topic, parts, so.timestamp_ms(), settings.metadata_timeout);
           for (size_t k = 0; k < idx.size(); ++k) {
             starts[idx[k]] = offs[k] >= 0 ? offs[k] : marks[idx[k]].high;
           }
@@ -292,7 +298,8 @@ struct KafkaReaderCore::State {
     if (c.failed == dlq_failed_seen) return;
     dlq_failed_seen = c.failed;
     std::string what;
-    for (const auto& [err, n] : c.failures) what += (what.empty() ? "" : "; ") + err + " (x" + std::to_string(n) + ")";
+    for (const auto& [err, n] : c.failures)
+      what += (what.empty() ? "" : "; ") + err + " (x" + std::to_string(n) + ")";
     throw KafkaConnectorError(name + ": records could not be written to the dead-letter topic \"" +
                               settings.dead_letter_topic + "\": " + what +
                               ". Check that the topic exists and the broker is reachable.");
@@ -301,9 +308,10 @@ struct KafkaReaderCore::State {
   void flush_dlq() {
     if (!dlq) return;
     if (!dlq->flush(std::chrono::seconds(30))) {
-      throw KafkaConnectorError(name + ": " + std::to_string(dlq->in_flight()) +
-                                " records to the dead-letter topic \"" + settings.dead_letter_topic +
-                                "\" were not acknowledged within 30 s. " + dlq->handle().last_error());
+      throw KafkaConnectorError(
+          name + ": " + std::to_string(dlq->in_flight()) + " records to the dead-letter topic \"" +
+          settings.dead_letter_topic + "\" were not acknowledged within 30 s. " +
+          dlq->handle().last_error());
     }
     throw_dlq_failures();
   }
@@ -320,7 +328,8 @@ struct KafkaReaderCore::State {
     if (settings.group_id.empty() || !consumer) return;
     std::vector<PartitionOffset> changed;
     for (auto& s : splits) {
-      if (s.next != s.committed && s.next > s.start) changed.push_back({s.ap.tp.topic, s.ap.tp.partition, s.next});
+      if (s.next != s.committed && s.next > s.start)
+        changed.push_back({s.ap.tp.topic, s.ap.tp.partition, s.next});
     }
     if (changed.empty()) return;
     flush_dlq();  // never commit past a dead letter that could still be lost
@@ -331,14 +340,16 @@ struct KafkaReaderCore::State {
     if (settings.group_id.empty() || offs.empty()) return;
     auto list = client::make_topic_partition_list(static_cast<int>(offs.size()));
     for (const auto& o : offs) {
-      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
+          o.offset;
     }
     const auto err = rd_kafka_commit(consumer->handle().get(), list.get(), sync ? 0 : 1);
     ++metrics.commits;
     if (err) {
-      spdlog::warn("{}: committing offsets to group \"{}\" failed: {} (the job goes on; lag "
-                   "shown for the group may be stale)",
-                   name, settings.group_id, rd_kafka_err2str(err));
+      spdlog::warn(
+          "{}: committing offsets to group \"{}\" failed: {} (the job goes on; lag "
+          "shown for the group may be stale)",
+          name, settings.group_id, rd_kafka_err2str(err));
       return;
     }
     for (const auto& o : offs) {
@@ -468,7 +479,8 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     s.metrics.bytes += m->len + m->key_len;
     const uint64_t before = s.metrics.dead_lettered + s.metrics.dropped + s.metrics.skipped;
     on_record(view, sp->ap.split);
-    if (s.metrics.dead_lettered + s.metrics.dropped + s.metrics.skipped == before) ++s.metrics.emitted;
+    if (s.metrics.dead_lettered + s.metrics.dropped + s.metrics.skipped == before)
+      ++s.metrics.emitted;
     sp->next = m->offset + 1;
     ++handed;
     if (sp->end >= 0 && sp->next >= sp->end) {
@@ -495,16 +507,17 @@ void KafkaReaderCore::reject(const KafkaRecordView& r, const std::string& reason
   if (!s.dlq) {
     ++s.metrics.dropped;
     if (s.metrics.dropped <= 10 || s.metrics.dropped % 1000 == 0) {
-      spdlog::warn("{}: dropped a bad record ({}-{} offset {}): {} [{} dropped so far; set a "
-                   "dead-letter topic to keep them]",
-                   s.name, r.topic, r.partition, r.offset, reason, s.metrics.dropped);
+      spdlog::warn(
+          "{}: dropped a bad record ({}-{} offset {}): {} [{} dropped so far; set a "
+          "dead-letter topic to keep them]",
+          s.name, r.topic, r.partition, r.offset, reason, s.metrics.dropped);
     }
     return;
   }
   std::vector<client::Header> headers;
   for (const auto& h : r.headers()) {
-    headers.push_back({std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value))
-                                                   : std::nullopt});
+    headers.push_back({std::string(h.key),
+                       h.value ? std::optional<std::string>(std::string(*h.value)) : std::nullopt});
   }
   headers.push_back({"error", reason});
   headers.push_back({"source.topic", std::string(r.topic)});
@@ -523,7 +536,9 @@ void KafkaReaderCore::reject(const KafkaRecordView& r, const std::string& reason
   ++s.metrics.dead_lettered;
 }
 
-void KafkaReaderCore::skipped() { ++s_->metrics.skipped; }
+void KafkaReaderCore::skipped() {
+  ++s_->metrics.skipped;
+}
 
 std::vector<PartitionOffset> KafkaReaderCore::current_offsets() const {
   s_->flush_dlq();
@@ -558,15 +573,20 @@ void KafkaReaderCore::close() {
   s.consumer.reset();
 }
 
-const std::vector<AssignedPartition>& KafkaReaderCore::partitions() const { return s_->assigned; }
+const std::vector<AssignedPartition>& KafkaReaderCore::partitions() const {
+  return s_->assigned;
+}
 
 std::vector<std::pair<PartitionOffset, int64_t>> KafkaReaderCore::start_and_end() const {
   std::vector<std::pair<PartitionOffset, int64_t>> out;
-  for (const auto& sp : s_->splits) out.push_back({{sp.ap.tp.topic, sp.ap.tp.partition, sp.start}, sp.end});
+  for (const auto& sp : s_->splits)
+    out.push_back({{sp.ap.tp.topic, sp.ap.tp.partition, sp.start}, sp.end});
   return out;
 }
 
-const KafkaSourceMetrics& KafkaReaderCore::metrics() const { return s_->metrics; }
+const KafkaSourceMetrics& KafkaReaderCore::metrics() const {
+  return s_->metrics;
+}
 
 }  // namespace detail
 }  // namespace sluice

@@ -23,7 +23,8 @@ std::vector<RecordHeaderView> KafkaRecordView::headers() const {
   const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+  for (size_t i = 0;
+       rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
     RecordHeaderView h{name, std::nullopt};
     if (value != nullptr) h.value = std::string_view(static_cast<const char*>(value), size);
     out.push_back(h);
@@ -40,8 +41,9 @@ KafkaRecord KafkaRecordView::to_record() const {
   if (key) r.key.emplace(*key);
   if (value) r.value.emplace(*value);
   for (const auto& h : headers()) {
-    r.headers.push_back({std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value))
-                                                     : std::nullopt});
+    r.headers.push_back({std::string(h.key), h.value
+                                                 ? std::optional<std::string>(std::string(*h.value))
+                                                 : std::nullopt});
   }
   return r;
 }
@@ -66,7 +68,8 @@ KafkaDeserializer<KafkaRecord> record_deserializer() {
 }
 
 KafkaRecordSerializer<std::string> string_serializer() {
-  return [](const std::string& v, const SinkContext&, ProducerRecord& out) { out.value.emplace(v); };
+  return
+      [](const std::string& v, const SinkContext&, ProducerRecord& out) { out.value.emplace(v); };
 }
 
 KafkaRecordSerializer<Bytes> bytes_serializer() {

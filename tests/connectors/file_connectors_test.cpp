@@ -1,3 +1,5 @@
+#include "sluice/file_connectors.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "collecting_output.h"
-#include "sluice/file_connectors.h"
 
 namespace sluice {
 namespace {
@@ -227,7 +228,8 @@ TEST(PrintSink, LinesFromManyThreadsNeverInterleave) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       auto w = sink.create_writer(SubtaskInfo{"print", t, 4, 128});
-      for (int i = 0; i < 500; ++i) w->write(std::string(100, static_cast<char>('a' + t)), SinkContext{});
+      for (int i = 0; i < 500; ++i)
+        w->write(std::string(100, static_cast<char>('a' + t)), SinkContext{});
     });
   }
   for (auto& th : threads) th.join();

@@ -1,3 +1,5 @@
+#include "sluice/generator_source.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,7 +7,6 @@
 #include <set>
 
 #include "collecting_output.h"
-#include "sluice/generator_source.h"
 #include "sluice/seed_generators.h"
 
 namespace sluice {
@@ -82,13 +83,15 @@ TEST(GeneratorSource, UnboundedKeepsGoing) {
 TEST(GeneratorSource, RateLimitSpreadsRecordsOverTime) {
   // 400 records/s over 2 subtasks = 200/s each: 60 records take at least ~0.25 s
   // (a tenth of a second of burst). Only the lower bound is checked.
-  auto source = GeneratorSource<int>::from_index([](uint64_t i) { return static_cast<int>(i); }, 120);
+  auto source =
+      GeneratorSource<int>::from_index([](uint64_t i) { return static_cast<int>(i); }, 120);
   source.rate(400);
   const auto start = std::chrono::steady_clock::now();
   auto reader = source.create_reader(SubtaskInfo{"gen", 0, 2, 128});
   test::CollectingOutput<int> out;
   ASSERT_TRUE(test::poll_to_end(*reader, out));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(out.records.size(), 60u);
   EXPECT_GE(seconds, 0.2);
 }
@@ -97,7 +100,7 @@ TEST(TokenBucket, RefillsAtTheRateUpToABurst) {
   using namespace std::chrono;
   const auto t0 = TokenBucket::Clock::now();
   TokenBucket b(100, t0);
-  EXPECT_EQ(b.take(10, t0), 1u);            // starts with one token
+  EXPECT_EQ(b.take(10, t0), 1u);  // starts with one token
   EXPECT_EQ(b.take(10, t0), 0u);
   EXPECT_EQ(b.take(100, t0 + milliseconds(50)), 5u);
   EXPECT_EQ(b.take(100, t0 + seconds(10)), 10u);  // burst: a tenth of a second

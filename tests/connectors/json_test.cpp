@@ -1,9 +1,9 @@
+#include "sluice/json.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "sluice/json.h"
 
 namespace sluice {
 namespace {
@@ -24,12 +24,13 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
 }
 
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
-  EXPECT_EQ(str("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
-  EXPECT_EQ(str("a\xFFz"), "\"a\xEF\xBF\xBDz\"");          // not UTF-8 at all
-  EXPECT_EQ(str("\xC3"), "\"\xEF\xBF\xBD\"");              // truncated sequence
-  EXPECT_EQ(str("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
+  EXPECT_EQ(str("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(str("a\xFFz"), "\"a\xEF\xBF\xBDz\"");                              // not UTF-8 at all
+  EXPECT_EQ(str("\xC3"), "\"\xEF\xBF\xBD\"");                                  // truncated sequence
+  EXPECT_EQ(str("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong '/'
   EXPECT_EQ(str("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // a surrogate
-  EXPECT_EQ(str("\xF4\x90\x80\x80").substr(0, 4), "\"\xEF\xBF\xBD");  // above U+10FFFF
+  EXPECT_EQ(str("\xF4\x90\x80\x80").substr(0, 4), "\"\xEF\xBF\xBD");           // above U+10FFFF
   // Whatever the input, the output parses.
   std::string junk;
   for (int i = 0; i < 256; ++i) junk.push_back(static_cast<char>(i));
@@ -85,7 +86,9 @@ TEST(JsonWriter, NestsObjectsAndArraysWithCommas) {
       .raw("[1,2]")
       .end_object()
       .end_object();
-  EXPECT_EQ(out, R"(prefix:{"user":"u1","n":3,"ok":true,"tags":["a",{},[],null],"inner":{"x":1.5,"raw":[1,2]}})");
+  EXPECT_EQ(
+      out,
+      R"(prefix:{"user":"u1","n":3,"ok":true,"tags":["a",{},[],null],"inner":{"x":1.5,"raw":[1,2]}})");
   EXPECT_THROW(JsonWriter().key("x"), JsonError);
 }
 
@@ -134,7 +137,8 @@ TEST(ParseJson, RejectsInvalidTextWithAReason) {
       parse_json(bad);
       ADD_FAILURE() << "accepted: " << bad;
     } catch (const JsonError& e) {
-      EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos) << bad << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos)
+          << bad << ": " << e.what();
     }
   }
 }
@@ -195,7 +199,9 @@ TEST(JsonSerializers, WriteValuesAndKeys) {
     int64_t n;
   };
   auto ser = json_serializer<Count>(
-      [](const Count& c, JsonWriter& w) { w.begin_object().field("url", c.url).field("count", c.n).end_object(); },
+      [](const Count& c, JsonWriter& w) {
+        w.begin_object().field("url", c.url).field("count", c.n).end_object();
+      },
       [](const Count& c) { return c.url; });
   ProducerRecord out;
   ser(Count{"/a\"", 12}, SinkContext{}, out);

@@ -1,7 +1,8 @@
+#include "sluice/serialization.h"
+
 #include <gtest/gtest.h>
 
 #include "sluice/kafka_common.h"
-#include "sluice/serialization.h"
 
 namespace sluice {
 namespace {
@@ -103,7 +104,8 @@ TEST(Serializers, FillTheProducerRecord) {
 
   out.clear();
   value_serializer<int>([](const int& v) { return std::to_string(v); },
-                        [](const int& v) { return "k" + std::to_string(v % 2); })(7, SinkContext{}, out);
+                        [](const int& v) { return "k" + std::to_string(v % 2); })(7, SinkContext{},
+                                                                                  out);
   EXPECT_EQ(*out.value, "7");
   EXPECT_EQ(*out.key, "k1");
   EXPECT_EQ(out.timestamp, kNoTimestamp);

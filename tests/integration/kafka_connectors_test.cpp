@@ -102,7 +102,8 @@ std::vector<KafkaRecord> consume_all(const std::string& bootstrap, const std::st
 }
 
 template <class T>
-std::unique_ptr<KafkaSourceReader<T>> open_reader(const KafkaSource<T>& source, int index, int parallelism) {
+std::unique_ptr<KafkaSourceReader<T>> open_reader(const KafkaSource<T>& source, int index,
+                                                  int parallelism) {
   auto reader = source.make_reader(SubtaskInfo{"kafka-source", index, parallelism, 128});
   reader->open();
   return reader;
@@ -123,14 +124,17 @@ class KafkaConnectors : public ::testing::Test {
 };
 bench::BrokerProcess* KafkaConnectors::broker_ = nullptr;
 
-std::string value_of(int partition, int i) { return "p" + std::to_string(partition) + "-" + std::to_string(i); }
+std::string value_of(int partition, int i) {
+  return "p" + std::to_string(partition) + "-" + std::to_string(i);
+}
 
 TEST_F(KafkaConnectors, BoundedReadOfThreePartitionsWithParallelismTwo) {
   const std::string topic = "bounded-3";
   create_topic(bootstrap(), topic, 3);
   std::vector<Rec> recs;
   for (int i = 0; i < 200; ++i) {
-    for (int p = 0; p < 3; ++p) recs.push_back({p, "k" + std::to_string(i), value_of(p, i), 1000 + i, {}});
+    for (int p = 0; p < 3; ++p)
+      recs.push_back({p, "k" + std::to_string(i), value_of(p, i), 1000 + i, {}});
   }
   produce(bootstrap(), topic, recs);
 
@@ -153,7 +157,8 @@ TEST_F(KafkaConnectors, BoundedReadOfThreePartitionsWithParallelismTwo) {
   EXPECT_EQ(r1->partitions()[0].tp.partition, 1);
 
   // Written after the readers opened: beyond the bounded end, never read.
-  produce(bootstrap(), topic, {{0, std::nullopt, "late", 5000, {}}, {1, std::nullopt, "late", 5000, {}}});
+  produce(bootstrap(), topic,
+          {{0, std::nullopt, "late", 5000, {}}, {1, std::nullopt, "late", 5000, {}}});
 
   CollectingOutput<KafkaRecord> o0, o1;
   bool end0 = false, end1 = false;
@@ -211,7 +216,8 @@ TEST_F(KafkaConnectors, StartingOffsets) {
   const std::string topic = "starting";
   create_topic(bootstrap(), topic, 1);
   std::vector<Rec> recs;
-  for (int i = 0; i < 10; ++i) recs.push_back({0, std::nullopt, "v" + std::to_string(i), 1000 + i * 10, {}});
+  for (int i = 0; i < 10; ++i)
+    recs.push_back({0, std::nullopt, "v" + std::to_string(i), 1000 + i * 10, {}});
   produce(bootstrap(), topic, recs);
   auto builder = [&] {
     auto b = KafkaSource<std::string>::builder();
@@ -219,30 +225,38 @@ TEST_F(KafkaConnectors, StartingOffsets) {
     return b;
   };
 
-  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::earliest()).build()), range(0, 10));
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::earliest()).build()),
+            range(0, 10));
   EXPECT_TRUE(read_bounded(builder().starting_offsets(StartingOffsets::latest()).build()).empty());
-  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1050)).build()), range(5, 10));
-  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1045)).build()), range(5, 10));
-  EXPECT_TRUE(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(99999)).build()).empty());
-  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::specific({{topic, 0, 7}})).build()),
-            range(7, 10));
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1050)).build()),
+            range(5, 10));
+  EXPECT_EQ(read_bounded(builder().starting_offsets(StartingOffsets::timestamp(1045)).build()),
+            range(5, 10));
+  EXPECT_TRUE(
+      read_bounded(builder().starting_offsets(StartingOffsets::timestamp(99999)).build()).empty());
+  EXPECT_EQ(
+      read_bounded(builder().starting_offsets(StartingOffsets::specific({{topic, 0, 7}})).build()),
+      range(7, 10));
   auto restored = builder().starting_offsets(StartingOffsets::earliest()).build();
   restored.restore_offsets({{topic, 0, 8}});
   EXPECT_EQ(read_bounded(restored), range(8, 10));
 
   // committed: a group without offsets falls back to earliest; reading commits on close;
   // the next run resumes after what was emitted.
-  auto committed = builder().group_id("resume-group").starting_offsets(StartingOffsets::committed()).build();
+  auto committed =
+      builder().group_id("resume-group").starting_offsets(StartingOffsets::committed()).build();
   EXPECT_EQ(read_bounded(committed), range(0, 10));
-  produce(bootstrap(), topic, {{0, std::nullopt, "v10", 2000, {}}, {0, std::nullopt, "v11", 2010, {}}});
+  produce(bootstrap(), topic,
+          {{0, std::nullopt, "v10", 2000, {}}, {0, std::nullopt, "v11", 2010, {}}});
   EXPECT_EQ(read_bounded(committed), range(10, 12));
   EXPECT_TRUE(read_bounded(committed).empty());
   // The fallback may be latest.
-  EXPECT_TRUE(read_bounded(builder()
-                               .group_id("fresh-group")
-                               .starting_offsets(StartingOffsets::committed(StartingOffsets::Kind::latest))
-                               .build())
-                  .empty());
+  EXPECT_TRUE(
+      read_bounded(builder()
+                       .group_id("fresh-group")
+                       .starting_offsets(StartingOffsets::committed(StartingOffsets::Kind::latest))
+                       .build())
+          .empty());
 
   // Unbounded from latest: only what is written after the reader opened.
   auto live = KafkaSource<std::string>::builder()
@@ -357,10 +371,19 @@ TEST_F(KafkaConnectors, TopicPatternAndMissingTopics) {
   } catch (const KafkaConnectorError& e) {
     EXPECT_NE(std::string(e.what()).find("no-such-topic"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(missing.settings().starting_offsets.kind(), StartingOffsets::Kind::earliest);  // no group id
-  EXPECT_EQ(KafkaSource<std::string>::builder().topic("t").group_id("g").build().settings().starting_offsets.kind(),
+  EXPECT_EQ(missing.settings().starting_offsets.kind(),
+            StartingOffsets::Kind::earliest);  // no group id
+  EXPECT_EQ(KafkaSource<std::string>::builder()
+                .topic("t")
+                .group_id("g")
+                .build()
+                .settings()
+                .starting_offsets.kind(),
             StartingOffsets::Kind::committed);
-  EXPECT_THROW(KafkaSource<std::string>::builder().topic("t").starting_offsets(StartingOffsets::committed()).build(),
+  EXPECT_THROW(KafkaSource<std::string>::builder()
+                   .topic("t")
+                   .starting_offsets(StartingOffsets::committed())
+                   .build(),
                std::invalid_argument);
   EXPECT_THROW(KafkaSource<std::string>::builder().build(), std::invalid_argument);
 }
@@ -389,7 +412,8 @@ TEST_F(KafkaConnectors, SinkWritesKeysHeadersAndTopicsPerRecordAndFlushWaitsForA
   auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
   w->open();
   for (int i = 0; i < 100; ++i) {
-    w->write(Event{"u" + std::to_string(i % 3), i, i % 10 == 0}, SinkContext{5000 + i, kMinTimestamp});
+    w->write(Event{"u" + std::to_string(i % 3), i, i % 10 == 0},
+             SinkContext{5000 + i, kMinTimestamp});
   }
   w->flush();
   EXPECT_EQ(w->metrics().delivered, 100u);  // flush returned: every record acknowledged
@@ -413,15 +437,17 @@ TEST_F(KafkaConnectors, SinkWritesKeysHeadersAndTopicsPerRecordAndFlushWaitsForA
 }
 
 TEST_F(KafkaConnectors, SinkFailsLoudlyWhenARecordCannotBeWritten) {
-  auto sink = KafkaSink<std::string>::builder().bootstrap_servers(bootstrap()).topic("too-big").build();
+  auto sink =
+      KafkaSink<std::string>::builder().bootstrap_servers(bootstrap()).topic("too-big").build();
   auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
   w->open();
   // Larger than librdkafka's message.max.bytes: refused at once.
   EXPECT_THROW(w->write(std::string(2 * 1024 * 1024, 'x'), SinkContext{}), KafkaConnectorError);
   w->close();
   EXPECT_THROW(KafkaSink<Event>::builder().build(), std::invalid_argument);
-  EXPECT_THROW(KafkaSink<std::string>::builder().delivery_guarantee(DeliveryGuarantee::exactly_once).build(),
-               std::invalid_argument);
+  EXPECT_THROW(
+      KafkaSink<std::string>::builder().delivery_guarantee(DeliveryGuarantee::exactly_once).build(),
+      std::invalid_argument);
 }
 
 TEST(KafkaSinkDelivery, FlushThrowsWithTheBrokersError) {
@@ -429,7 +455,10 @@ TEST(KafkaSinkDelivery, FlushThrowsWithTheBrokersError) {
   bench::BrokerProcess broker(g_sluice_bin, {"--max-message-bytes", "2000"});
   broker.start();
   create_topic(broker.bootstrap(), "small", 1);
-  auto sink = KafkaSink<std::string>::builder().bootstrap_servers(broker.bootstrap()).topic("small").build();
+  auto sink = KafkaSink<std::string>::builder()
+                  .bootstrap_servers(broker.bootstrap())
+                  .topic("small")
+                  .build();
   auto w = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
   w->open();
   w->write("fits", SinkContext{});
@@ -447,7 +476,8 @@ TEST_F(KafkaConnectors, JobFromKafkaThroughMapToKafka) {
   create_topic(bootstrap(), "job-in", 3);
   create_topic(bootstrap(), "job-out", 2);
   std::vector<Rec> recs;
-  for (int i = 0; i < 3000; ++i) recs.push_back({i % 3, std::nullopt, std::to_string(i), 10000 + i, {}});
+  for (int i = 0; i < 3000; ++i)
+    recs.push_back({i % 3, std::nullopt, std::to_string(i), 10000 + i, {}});
   recs.push_back({0, std::nullopt, "not a number", 1, {}});
   produce(bootstrap(), "job-in", recs);
 
@@ -462,9 +492,8 @@ TEST_F(KafkaConnectors, JobFromKafkaThroughMapToKafka) {
                       .group_id("job-" + std::to_string(parallelism))
                       .starting_offsets(StartingOffsets::earliest())
                       .bounded()
-                      .deserializer(value_deserializer<int64_t>([](std::string_view v) {
-                        return std::stoll(std::string(v));
-                      }))
+                      .deserializer(value_deserializer<int64_t>(
+                          [](std::string_view v) { return std::stoll(std::string(v)); }))
                       .build();
     auto sink = KafkaSink<int64_t>::builder()
                     .bootstrap_servers(bootstrap())
