@@ -39,6 +39,12 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
   }
 
   void finish() override {
+    // An idle source (e.g. its last split just finished) becomes active again first:
+    // consumers ignore watermarks from idle inputs, and the final one must get through.
+    if (idle_) {
+      idle_ = false;
+      this->process_control(Control::active());
+    }
     this->process_control(Control::watermark(kMaxTimestamp));
     this->process_control(Control::end_of_input());
   }
