@@ -40,10 +40,14 @@ inline bool is_purge(TriggerResult r) { return r == TriggerResult::PURGE || r ==
 namespace detail {
 
 // Per-window trigger state: one std::any slot per state name, held by the window's entry
-// in the operator. The operator points `slots` at the current window's slots before every
-// trigger call.
+// in the operator (allocated on first use: most triggers keep none). The operator points
+// `owner` at the current window's slots before every trigger call.
 struct TriggerStateCursor {
-  std::vector<std::any>* slots = nullptr;
+  std::unique_ptr<std::vector<std::any>>* owner = nullptr;
+  std::vector<std::any>* slots(bool create) const {
+    if (!*owner && create) *owner = std::make_unique<std::vector<std::any>>();
+    return owner->get();
+  }
 };
 
 class TriggerSlotStorageBase {
@@ -56,24 +60,24 @@ class TriggerSlotStorage final : public TriggerSlotStorageBase, public ValueStat
  public:
   TriggerSlotStorage(const TriggerStateCursor* cursor, size_t index) : cursor_(cursor), index_(index) {}
   const V* get() override {
-    auto& slots = *cursor_->slots;
-    if (index_ >= slots.size() || !slots[index_].has_value()) return nullptr;
-    return std::any_cast<V>(&slots[index_]);
+    auto* slots = cursor_->slots(false);
+    if (!slots || index_ >= slots->size() || !(*slots)[index_].has_value()) return nullptr;
+    return std::any_cast<V>(&(*slots)[index_]);
   }
   V& get_or_create() override {
-    auto& slots = *cursor_->slots;
+    auto& slots = *cursor_->slots(true);
     if (index_ >= slots.size()) slots.resize(index_ + 1);
     if (!slots[index_].has_value()) slots[index_].template emplace<V>();
     return *std::any_cast<V>(&slots[index_]);
   }
   void put(V value) override {
-    auto& slots = *cursor_->slots;
+    auto& slots = *cursor_->slots(true);
     if (index_ >= slots.size()) slots.resize(index_ + 1);
     slots[index_].template emplace<V>(std::move(value));
   }
   void clear() override {
-    auto& slots = *cursor_->slots;
-    if (index_ < slots.size()) slots[index_].reset();
+    auto* slots = cursor_->slots(false);
+    if (slots && index_ < slots->size()) (*slots)[index_].reset();
   }
 
  private:
@@ -141,7 +145,7 @@ class Trigger {
       auto* target = this->template storage<V>(d.name);
       size_t index = this->slot(d.name, typeid(V)).index;
       for (const std::vector<std::any>* from : merged_slots()) {
-        if (index >= from->size() || !(*from)[index].has_value()) continue;
+        if (!from || index >= from->size() || !(*from)[index].has_value()) continue;
         const V& v = *std::any_cast<V>(&(*from)[index]);
         const V* current = target->get();
         target->put(current ? d.reduce(*current, v) : v);

@@ -8,9 +8,9 @@
 // timestamp. Session windows merge per key as Flink's MergingWindowSet does, except that
 // merged state moves to the merge result's own entry instead of a "state window".
 //
-// State: one hash map key -> the key's live windows (a small vector, searched linearly;
-// tumbling windows have one or two per key, sliding ones size/slide). An entry lives from
-// its first record until its cleanup timer (or forever for global windows).
+// State: one hash map (key, window) -> entry (contents, trigger state, timer caches), so a
+// record costs one lookup per window; merging assigners also list each key's windows. An
+// entry lives from its first record until its cleanup timer (or forever for global windows).
 // End of input: the final watermark fires event-time windows; on_end_input() fires every
 // pending processing-time timer, so that bounded processing-time jobs fire every window.
 // Single-threaded: the subtask's thread.
@@ -159,11 +159,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   // numLateRecordsDropped); late records go to the side output instead when one is set.
   uint64_t late_records_dropped() const { return late_records_dropped_; }
   // Live (key, window) entries, for tests of cleanup.
-  size_t window_count() const {
-    size_t n = 0;
-    for (auto& [key, windows] : table_) n += windows.size();
-    return n;
-  }
+  size_t window_count() const { return entries_.size(); }
 
  protected:
   void on_watermark(Timestamp watermark) override {
@@ -192,10 +188,11 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     Timestamp event_timer = kNoTimer;
     Timestamp processing_timer = kNoTimer;
     bool cleanup_registered = false;
-    std::vector<std::any> trigger_state;
+    std::unique_ptr<std::vector<std::any>> trigger_state;  // allocated by triggers that keep state
   };
-  using Windows = std::vector<Entry>;
-  using Table = std::unordered_map<K, Windows>;
+  // One node per (key, window): a record costs one lookup, and a node is two cache lines.
+  using Table = std::unordered_map<WindowedKey<K, W>, Entry>;
+  using EntryIt = typename Table::iterator;
 
   // ---- contexts handed to the trigger, the evictor and the window function ----
 
@@ -205,7 +202,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     void bind(const K* key, Entry* entry) {
       key_ = key;
       entry_ = entry;
-      cursor_.slots = &entry->trigger_state;
+      cursor_.owner = &entry->trigger_state;
     }
     Timestamp current_processing_time() const override { return op_->processing_time(); }
     Timestamp current_watermark() const override { return op_->StreamOperator::current_watermark(); }
@@ -312,36 +309,33 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   // Non-merging assigners; returns whether every window was late.
   bool add_to_windows(const K& key, const In& value, Timestamp timestamp) {
     bool skipped = true;
-    typename Table::iterator it;
     for (const W& window : windows_) {
       if (is_window_late(window)) continue;
-      if (skipped) {
-        it = table_.try_emplace(key).first;
-        skipped = false;
-      }
-      Windows& list = it->second;
-      Entry* entry = find(list, window);
-      if (!entry) entry = &list.emplace_back(Entry{window});
-      add_and_trigger(it->first, *entry, value, timestamp);
+      skipped = false;
+      auto [it, inserted] = entries_.try_emplace(WindowedKey<K, W>{key, window});
+      if (inserted) it->second.window = window;
+      add_and_trigger(it->first.key, it->second, value, timestamp);
     }
     return skipped;
   }
 
+  // Merging assigners: sessions_ lists each key's windows (Flink's MergingWindowSet).
   bool add_to_merging_windows(const K& key, const In& value, Timestamp timestamp) {
     bool skipped = true;
-    auto it = table_.try_emplace(key).first;
+    auto sit = sessions_.try_emplace(key).first;
     for (const W& window : windows_) {
-      W actual = add_merging_window(it->first, it->second, window);
-      Entry* entry = find(it->second, actual);
+      W actual = add_merging_window(sit->first, sit->second, window);
+      auto it = entries_.find(WindowedKey<K, W>{key, actual});
       if (is_window_late(actual)) {
         // A new session that is late on its own: forget it (Flink's retireWindow).
-        if (entry) it->second.erase(it->second.begin() + (entry - it->second.data()));
+        if (it != entries_.end()) entries_.erase(it);
+        std::erase(sit->second, actual);
         continue;
       }
       skipped = false;
-      add_and_trigger(it->first, *entry, value, timestamp);
+      add_and_trigger(it->first.key, it->second, value, timestamp);
     }
-    if (it->second.empty()) table_.erase(it);
+    if (sit->second.empty()) sessions_.erase(sit);
     return skipped;
   }
 
@@ -356,11 +350,9 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
 
   // MergingWindowSet.addWindow: merges `window` with the key's sessions; returns the window
   // the record belongs to (the merge result, an existing session, or `window` itself),
-  // which then has an entry in `list`.
-  W add_merging_window(const K& key, Windows& list, const W& window) {
-    std::vector<W> all;
-    all.reserve(list.size() + 1);
-    for (auto& e : list) all.push_back(e.window);
+  // which then has an entry.
+  W add_merging_window(const K& key, std::vector<W>& sessions, const W& window) {
+    std::vector<W> all = sessions;
     all.push_back(window);
     merge_results_.clear();
     assigner_->merge(std::move(all), merge_results_);
@@ -380,73 +372,87 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
         throw std::logic_error("merging made an event-time window end before the current watermark");
       if (!event_time_ && result.max_timestamp() <= this->processing_time())
         throw std::logic_error("merging made a processing-time window end before the current time");
-      merge_into(key, list, merged, result);
+      merge_into(key, sessions, merged, result);
     }
     if (merge_results_.empty() || (result_window == window && !merged_new)) {
-      if (!find(list, window)) list.push_back(Entry{window});
+      if (std::find(sessions.begin(), sessions.end(), window) == sessions.end()) {
+        sessions.push_back(window);
+        entries_.try_emplace(WindowedKey<K, W>{key, window}).first->second.window = window;
+      }
     }
     return result_window;
   }
 
   // Replaces the entries of `merged` by one entry for `result`: trigger on_merge, clear of
   // the merged windows' triggers and cleanup timers, contents merged in window order.
-  void merge_into(const K& key, Windows& list, const std::vector<W>& merged, const W& result) {
+  void merge_into(const K& key, std::vector<W>& sessions, const std::vector<W>& merged, const W& result) {
     Entry target{result};
-    std::vector<Entry*> sources;
+    std::vector<EntryIt> sources;
     trigger_ctx_.merged.clear();
     for (const W& w : merged) {
-      if (Entry* e = find(list, w)) {
-        sources.push_back(e);
-        trigger_ctx_.merged.push_back(&e->trigger_state);
-      }
+      auto it = entries_.find(WindowedKey<K, W>{key, w});
+      if (it == entries_.end()) continue;
+      sources.push_back(it);
+      trigger_ctx_.merged.push_back(it->second.trigger_state.get());
     }
     trigger_ctx_.bind(&key, &target);
     trigger_->on_merge(result, trigger_ctx_);
     trigger_ctx_.merged.clear();
-    for (Entry* e : sources) {
-      trigger_ctx_.bind(&key, e);
-      trigger_->clear(e->window, trigger_ctx_);
-      delete_cleanup_timer(key, *e);
-      contents_.merge(target.contents, e->contents);
+    for (EntryIt it : sources) {
+      Entry& e = it->second;
+      trigger_ctx_.bind(&key, &e);
+      trigger_->clear(e.window, trigger_ctx_);
+      delete_cleanup_timer(key, e);
+      contents_.merge(target.contents, e.contents);
     }
-    std::erase_if(list, [&](const Entry& e) { return std::find(merged.begin(), merged.end(), e.window) != merged.end(); });
-    list.push_back(std::move(target));
+    for (EntryIt it : sources) entries_.erase(it);
+    std::erase_if(sessions, [&](const W& w) { return std::find(merged.begin(), merged.end(), w) != merged.end(); });
+    sessions.push_back(result);
+    entries_.insert_or_assign(WindowedKey<K, W>{key, result}, std::move(target));
   }
 
   // ---- timers ----
 
   void on_timer(Timestamp time, const K& key, const W& window, TimeDomain domain) {
-    auto it = table_.find(key);
-    if (it == table_.end()) return;  // the window is gone (cleaned up or merged away)
-    Entry* entry = find(it->second, window);
-    if (!entry) return;
+    auto it = entries_.find(WindowedKey<K, W>{key, window});
+    if (it == entries_.end()) return;  // the window is gone (cleaned up or merged away)
+    Entry* entry = &it->second;
     try {
       if (domain == TimeDomain::event_time) {
         if (entry->event_timer == time) entry->event_timer = kNoTimer;
       } else if (entry->processing_timer == time) {
         entry->processing_timer = kNoTimer;
       }
-      trigger_ctx_.bind(&it->first, entry);
+      const K& k = it->first.key;
+      trigger_ctx_.bind(&k, entry);
       TriggerResult r = domain == TimeDomain::event_time ? trigger_->on_event_time(time, window, trigger_ctx_)
                                                          : trigger_->on_processing_time(time, window, trigger_ctx_);
-      if (is_fire(r)) fire(it->first, *entry);
+      if (is_fire(r)) fire(k, *entry);
       if (is_purge(r)) contents_.clear(entry->contents);
       bool own_domain = event_time_ == (domain == TimeDomain::event_time);
-      if (own_domain && time == cleanup_time(window)) clear_all_state(it, entry);
+      if (own_domain && time == cleanup_time(window)) clear_all_state(it);
     } catch (...) {
       this->fail_on(fmt::format("{} of key {}", describe_record(window), describe_record(key)), time);
     }
   }
 
-  void clear_all_state(typename Table::iterator it, Entry* entry) {
-    trigger_ctx_.bind(&it->first, entry);
-    trigger_->clear(entry->window, trigger_ctx_);
+  void clear_all_state(EntryIt it) {
+    const K& key = it->first.key;
+    Entry& entry = it->second;
+    trigger_ctx_.bind(&key, &entry);
+    trigger_->clear(entry.window, trigger_ctx_);
     if constexpr (kFunction) {
-      function_ctx_.bind(&it->first, &entry->window);
+      function_ctx_.bind(&key, &entry.window);
       function_->clear(function_ctx_);
     }
-    it->second.erase(it->second.begin() + (entry - it->second.data()));
-    if (it->second.empty()) table_.erase(it);
+    if (merging_) {
+      auto sit = sessions_.find(key);
+      if (sit != sessions_.end()) {
+        std::erase(sit->second, entry.window);
+        if (sit->second.empty()) sessions_.erase(sit);
+      }
+    }
+    entries_.erase(it);
   }
 
   // Event time: the window's end plus the allowed lateness; processing time: its end.
@@ -500,12 +506,6 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     });
   }
 
-  static Entry* find(Windows& list, const W& window) {
-    for (auto& e : list)
-      if (e.window == window) return &e;
-    return nullptr;
-  }
-
   WindowSpec<K, In, W> spec_;
   const WindowAssignerOps<In, W>* assigner_;
   const bool event_time_;
@@ -515,7 +515,8 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   TriggerPtr<In, W> trigger_;
   std::unique_ptr<Function> function_;
 
-  Table table_;
+  Table entries_;
+  std::unordered_map<K, std::vector<W>> sessions_;  // merging assigners only
   TimerQueue<K, W> event_timers_;
   TimerQueue<K, W> processing_timers_;
   std::unordered_map<std::string, detail::TriggerSlot> trigger_slots_;
