@@ -8,8 +8,11 @@
 //   - kcat -C -e -o beginning -f '%s\n' > /dev/null (a separate process, its start included);
 //   - bench's fetch_records (librdkafka C API, assign, large fetch settings).
 // Prints records/s of each (median over the repeats) and the ratios source/kcat and
-// source/librdkafka. Exit status 0 when every reader saw every record, 1 otherwise, 2 on bad
-// flags.
+// source/librdkafka. Then the sink side: KafkaSink<std::string> writing --records records and
+// flushing, against a plain librdkafka producer with the sink's settings (acks=all,
+// idempotence, linger.ms=5), each into a fresh topic. Exit status 0 when every reader saw every
+// record, 1 otherwise, 2 on bad flags.
+#include <librdkafka/rdkafka.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/kafka_sink.h"
 #include "sluice/kafka_source.h"
 #include "support/broker_process.h"
 #include "support/kafka_clients.h"
@@ -120,6 +124,68 @@ double run_kcat(const std::string& bootstrap, const std::string& topic, uint64_t
   return s;
 }
 
+double run_sink(const std::string& bootstrap, const std::string& topic, uint64_t n, size_t bytes,
+                std::string& error) {
+  const std::string value(bytes, 'v');
+  const auto start = Clock::now();
+  try {
+    auto sink =
+        sluice::KafkaSink<std::string>::builder().bootstrap_servers(bootstrap).topic(topic).build();
+    auto w = sink.make_writer(sluice::SubtaskInfo{"bench", 0, 1, 128});
+    w->open();
+    for (uint64_t i = 0; i < n; ++i) w->write(value, sluice::SinkContext{});
+    w->flush();
+    if (w->metrics().delivered != n)
+      error = "KafkaSink delivered " + std::to_string(w->metrics().delivered);
+    w->close();
+  } catch (const std::exception& e) {
+    error = std::string("KafkaSink: ") + e.what();
+  }
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+uint64_t g_delivered = 0;
+
+double run_raw_producer(const std::string& bootstrap, const std::string& topic, uint64_t n,
+                        size_t bytes, std::string& error) {
+  const std::string value(bytes, 'v');
+  const auto start = Clock::now();
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::pair<const char*, std::string> settings[] = {{"bootstrap.servers", bootstrap},
+                                                          {"acks", "all"},
+                                                          {"enable.idempotence", "true"},
+                                                          {"linger.ms", "5"}};
+  for (const auto& [k, v] : settings) rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err);
+  g_delivered = 0;
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    if (!m->err) ++g_delivered;
+  });
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk == nullptr) {
+    error = err;
+    return 0;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    for (;;) {
+      const auto e = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        error = rd_kafka_err2str(e);
+        rd_kafka_destroy(rk);
+        return 0;
+      }
+      rd_kafka_poll(rk, 100);
+    }
+  }
+  rd_kafka_flush(rk, 60000);
+  rd_kafka_destroy(rk);
+  if (g_delivered != n) error = "raw producer delivered " + std::to_string(g_delivered);
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,13 +264,27 @@ int main(int argc, char** argv) {
     if (!raw.error.empty()) error = "librdkafka fetch: " + raw.error;
     raw_rates.push_back(raw.records_per_s());
   }
+  std::vector<double> sink_rates, producer_rates;
+  for (int r = 0; r < o.repeat && error.empty(); ++r) {
+    const std::string t1 = "sink-bench-" + std::to_string(r),
+                      t2 = "producer-bench-" + std::to_string(r);
+    for (const auto& t : {t1, t2}) {
+      if (auto err = create_topic(broker.bootstrap(), t, 1); !err.empty()) error = err;
+    }
+    if (!error.empty()) break;
+    sink_rates.push_back(o.records /
+                         run_sink(broker.bootstrap(), t1, o.records, o.record_bytes, error));
+    producer_rates.push_back(
+        o.records / run_raw_producer(broker.bootstrap(), t2, o.records, o.record_bytes, error));
+  }
   if (!error.empty()) {
     std::cerr << "error: " << error << "\n";
     return 1;
   }
+  const double snk = median(sink_rates), prod = median(producer_rates);
   const double src = median(source_rates), kc = median(kcat_rates), raw = median(raw_rates);
   std::ostringstream md;
-  md << "## KafkaSource read throughput (" << local_time_now() << ")\n\n"
+  md << "## KafkaSource / KafkaSink throughput (" << local_time_now() << ")\n\n"
      << o.records << " records of " << o.record_bytes << " B in one partition of `sluice broker`; "
      << "median of " << o.repeat << " runs each; librdkafka " << librdkafka_version() << "; load "
      << read_first_line("/proc/loadavg") << "\n\n"
@@ -213,7 +293,13 @@ int main(int argc, char** argv) {
      << "| kcat -C -e -f '%s\\n' (process, lines counted) | " << fmt("%.0f", kc) << " | "
      << fmt("%.2f", src / kc) << " |\n"
      << "| librdkafka fetch loop (bench support) | " << fmt("%.0f", raw) << " | "
-     << fmt("%.2f", src / raw) << " |\n";
+     << fmt("%.2f", src / raw) << " |\n\n"
+     << "| writer (acks=all, idempotent, linger.ms=5, flush at the end) | records/s | ratio "
+        "KafkaSink / writer |\n"
+     << "|---|---:|---:|\n"
+     << "| KafkaSink<std::string>, one writer | " << fmt("%.0f", snk) << " | 1.00 |\n"
+     << "| librdkafka producer, same settings | " << fmt("%.0f", prod) << " | "
+     << fmt("%.2f", snk / prod) << " |\n";
   std::cout << md.str();
   if (!o.out.empty() && !write_file(o.out, md.str())) {
     std::cerr << "error: cannot write " << o.out << "\n";

@@ -103,6 +103,7 @@ class JsonValue {
   JsonValue(int v) : v_(static_cast<int64_t>(v)) {}
   JsonValue(long v) : v_(static_cast<int64_t>(v)) {}
   JsonValue(long long v) : v_(static_cast<int64_t>(v)) {}
+  JsonValue(unsigned v) : v_(static_cast<int64_t>(v)) {}
   JsonValue(unsigned long v) : v_(static_cast<uint64_t>(v)) {}
   JsonValue(unsigned long long v) : v_(static_cast<uint64_t>(v)) {}
   JsonValue(double v) : v_(v) {}

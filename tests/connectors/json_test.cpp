@@ -148,8 +148,8 @@ TEST(ParseJson, BuildsAndEditsValues) {
   v.set("a", 1).set("b", JsonValue::Array{JsonValue("x"), JsonValue(nullptr)}).set("a", 2);
   EXPECT_EQ(v.dump(), R"({"a":2,"b":["x",null]})");
   JsonValue arr;
-  arr.push_back(true).push_back(1.5);
-  EXPECT_EQ(arr.dump(), "[true,1.5]");
+  arr.push_back(true).push_back(1.5).push_back(7u).push_back(int64_t{-3});
+  EXPECT_EQ(arr.dump(), "[true,1.5,7,-3]");
 }
 
 KafkaRecordView view_of(std::optional<std::string_view> value) {

@@ -19,6 +19,7 @@
 #include "kafka/client/admin_client.h"
 #include "kafka/client/consumer.h"
 #include "kafka/client/producer.h"
+#include "kafka/client/topic_partition_list.h"
 #include "sluice/kafka_sink.h"
 #include "sluice/kafka_source.h"
 #include "sluice/sluice.h"
@@ -274,6 +275,45 @@ TEST_F(KafkaConnectors, StartingOffsets) {
   }
   EXPECT_EQ(out.values(), std::vector<std::string>{"new"});
   EXPECT_EQ(out.records[0].timestamp, 3000);
+  r->close();
+}
+
+// The group's committed offset of partition 0 of `topic`, as any monitoring tool reads it.
+int64_t committed_offset(const std::string& bootstrap, const std::string& group,
+                         const std::string& topic) {
+  auto c = config_for(bootstrap);
+  c.set("group.id", group);
+  client::Consumer consumer(std::move(c));
+  auto list = client::make_topic_partition_list(1);
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), 0);
+  if (rd_kafka_committed(consumer.handle().get(), list.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return -2;
+  return list->elems[0].offset;
+}
+
+TEST_F(KafkaConnectors, UnboundedSourceCommitsWhatItEmittedPeriodically) {
+  const std::string topic = "monitored";
+  create_topic(bootstrap(), topic, 1);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 50; ++i) recs.push_back({0, std::nullopt, "v" + std::to_string(i), 1, {}});
+  produce(bootstrap(), topic, recs);
+  auto source = KafkaSource<std::string>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic(topic)
+                    .group_id("monitor-group")
+                    .commit_interval(Duration(100))
+                    .build();
+  auto r = open_reader(source, 0, 1);
+  CollectingOutput<std::string> out;
+  int64_t committed = -1;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (committed != 50 && std::chrono::steady_clock::now() < deadline) {
+    r->poll(out);  // keeps committing every 100 ms while it polls
+    if (out.records.size() == 50) committed = committed_offset(bootstrap(), "monitor-group", topic);
+  }
+  EXPECT_EQ(out.records.size(), 50u);
+  EXPECT_EQ(committed, 50);  // last emitted + 1, without closing the reader
+  EXPECT_GE(r->metrics().commits, 1u);
   r->close();
 }
 
