@@ -25,5 +25,8 @@ struct JobSpec {
 const std::vector<JobSpec>& job_catalog();
 
 JobSpec click_count_job();
+JobSpec pair_sum_job();
+JobSpec order_aggregates_job();
+JobSpec click_windows_job();
 
 }  // namespace sluice::jobs
