@@ -8,6 +8,8 @@
 // lines appended to them (a partial last line waits for its '\n'; a file that shrinks is read
 // again from its start); the other subtasks read nothing and declare no split (idle).
 //
+// StdinSource: the lines of stdin until its end (see below).
+//
 // FileSink<T>: one line per record (to_string, default to_text) into one file shared by every
 // subtask of the sink; each subtask buffers whole lines and appends them under a lock, so
 // lines never interleave mid-line. The file is truncated (or appended to) when the first
@@ -66,6 +68,20 @@ class FileSource final : public Source<std::string> {
   bool follow_ = false;
   Duration poll_interval_{100};
   size_t max_lines_ = 1000;
+};
+
+// StdinSource: the lines of standard input (or of another file descriptor, e.g. a pipe), as
+// std::string records without timestamps, until end of input (bounded). Subtask 0 reads; the
+// others end at once without declaring a split. poll() waits at most 100 ms for input, so a
+// quiet stdin never blocks the subtask. The descriptor is not closed.
+class StdinSource final : public Source<std::string> {
+ public:
+  explicit StdinSource(int fd = 0) : fd_(fd) {}
+  std::unique_ptr<SourceReader<std::string>> create_reader(const SubtaskInfo& subtask) override;
+  bool bounded() const override { return true; }
+
+ private:
+  int fd_;
 };
 
 namespace detail {

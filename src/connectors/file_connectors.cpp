@@ -1,6 +1,8 @@
 #include "sluice/file_connectors.h"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -210,7 +212,68 @@ class FileSourceReader final : public SourceReader<std::string> {
   FileSourceReader& operator=(const FileSourceReader&) = delete;
 };
 
+class StdinReader final : public SourceReader<std::string> {
+ public:
+  StdinReader(int fd, bool active) : fd_(fd), active_(active) {}
+
+  SourceStatus poll(SourceOutput<std::string>& output) override {
+    if (!active_ || done_) return SourceStatus::end_of_input;
+    if (!registered_) {
+      registered_ = true;
+      output.register_split(0);
+    }
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) {
+      throw std::runtime_error("stdin source: poll failed: " + errno_text());
+    }
+    if (ready <= 0) return SourceStatus::nothing_available;
+    char buf[64 * 1024];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) return SourceStatus::nothing_available;
+      throw std::runtime_error("stdin source: read failed: " + errno_text());
+    }
+    if (n == 0) {  // end of input: a last line without '\n' still counts
+      if (!pending_.empty()) emit(output, pending_);
+      pending_.clear();
+      output.finish_split(0);
+      done_ = true;
+      return SourceStatus::end_of_input;
+    }
+    std::string_view data(buf, static_cast<size_t>(n));
+    size_t start = 0;
+    for (size_t nl; (nl = data.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+      if (pending_.empty()) {
+        emit(output, data.substr(start, nl - start));
+      } else {
+        pending_.append(data.substr(start, nl - start));
+        emit(output, pending_);
+        pending_.clear();
+      }
+    }
+    pending_.append(data.substr(start));
+    return SourceStatus::more_available;
+  }
+
+ private:
+  static void emit(SourceOutput<std::string>& output, std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    output.collect(std::string(line), kNoTimestamp, 0);
+  }
+
+  int fd_;
+  bool active_;
+  bool registered_ = false;
+  bool done_ = false;
+  std::string pending_;
+};
+
 }  // namespace
+
+std::unique_ptr<SourceReader<std::string>> StdinSource::create_reader(const SubtaskInfo& subtask) {
+  return std::make_unique<StdinReader>(fd_, subtask.index == 0);
+}
 
 std::unique_ptr<SourceReader<std::string>> FileSource::create_reader(const SubtaskInfo& subtask) {
   if (paths_.empty()) throw std::invalid_argument("file source: no file given");

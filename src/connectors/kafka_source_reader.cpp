@@ -107,6 +107,7 @@ struct KafkaReaderCore::State {
   std::unique_ptr<client::Producer> dlq;
   uint64_t dlq_failed_seen = 0;
   KafkaSourceMetrics metrics;
+  std::map<std::string, Clock::time_point> last_warned;  // consumer error text -> last logged
   Clock::time_point last_commit = Clock::now();
   size_t unfinished = 0;
   bool opened = false;
@@ -455,7 +456,15 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
       if (rd_kafka_fatal_error(rk, fatal, sizeof fatal)) {
         throw KafkaConnectorError(s.name + ": fatal Kafka error: " + fatal);
       }
-      spdlog::warn("{}: {} (librdkafka retries)", s.name, msg.error().describe());
+      // Transient (a broker restarting, a connection cut): librdkafka retries. Logged at most
+      // once per 10 s per error text so that an outage does not flood the log.
+      const std::string text = msg.error().describe();
+      const auto now = Clock::now();
+      auto& last = s.last_warned[text];
+      if (last == Clock::time_point{} || now - last >= std::chrono::seconds(10)) {
+        last = now;
+        spdlog::warn("{}: {} (librdkafka retries)", s.name, text);
+      }
       continue;
     }
     Split* sp = s.find(m);

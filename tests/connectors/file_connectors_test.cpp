@@ -149,6 +149,30 @@ TEST(FileSource, FollowReadsAppendedLinesAndWaitsForPartialOnes) {
   EXPECT_TRUE(none.registered.empty());
 }
 
+TEST(StdinSource, ReadsLinesFromADescriptorUntilItsEnd) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  StdinSource source(fds[0]);
+  EXPECT_TRUE(source.bounded());
+  auto reader = source.create_reader(SubtaskInfo{"stdin", 0, 2, 128});
+  auto other = source.create_reader(SubtaskInfo{"stdin", 1, 2, 128});
+  test::CollectingOutput<std::string> out, none;
+  EXPECT_EQ(other->poll(none), SourceStatus::end_of_input);
+  EXPECT_TRUE(none.registered.empty());
+  EXPECT_EQ(reader->poll(out), SourceStatus::nothing_available);  // nothing written yet: returns
+  const std::string first = "a\nb\r\npart";
+  ASSERT_EQ(::write(fds[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  while (out.records.size() < 2) reader->poll(out);
+  EXPECT_EQ(out.values(), (std::vector<std::string>{"a", "b"}));
+  const std::string rest = "ial\nlast";
+  ASSERT_EQ(::write(fds[1], rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+  ::close(fds[1]);
+  ASSERT_TRUE(test::poll_to_end(*reader, out));
+  EXPECT_EQ(out.values(), (std::vector<std::string>{"a", "b", "partial", "last"}));
+  EXPECT_EQ(out.finished, std::set<int>{0});
+  ::close(fds[0]);
+}
+
 TEST(FileSink, OneLinePerRecordFromSeveralWriters) {
   TempDir dir;
   const auto path = dir / "out.txt";
