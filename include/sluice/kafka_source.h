@@ -18,9 +18,9 @@
 // up (no dynamic discovery yet).
 //
 // Offsets: the offset after each emitted record is committed to the group id every
-// commit_interval and on close, for monitoring (lag in `sluice groups`); a job restarted with
-// StartingOffsets::committed() resumes there. Checkpoints (issue 6) read
-// KafkaSourceReader::current_offsets(), commit with commit_offsets() when a checkpoint
+// commit_interval, at the bounded end (synchronously) and on close, for monitoring (lag in `sluice
+// groups`); a job restarted with StartingOffsets::committed() resumes there. Checkpoints (issue 6)
+// read KafkaSourceReader::current_offsets(), commit with commit_offsets() when a checkpoint
 // completes, and restore through KafkaSource::restore_offsets().
 //
 // Bad records: a deserializer that returns Deserialized::bad (or throws std::exception)
@@ -218,7 +218,8 @@ class KafkaSourceReader final : public SourceReader<T> {
     return core_.poll(on_record, on_register, on_finished);
   }
 
-  // Commits what was emitted (best effort, bounded wait) and closes the clients.
+  // Commits what was emitted (asynchronously, best effort), waits up to 30 s for the dead
+  // letters in flight, and closes the clients.
   void close() override { core_.close(); }
 
   // The next offset of every assigned partition (checkpoints). Waits until the records sent

@@ -566,7 +566,9 @@ void KafkaReaderCore::close() {
   }
   s.closed = true;
   try {
-    s.commit_changed(true);
+    // Asynchronous: a cancel must not wait on an unreachable group coordinator. (A bounded
+    // reader already committed synchronously when it reached its end.)
+    s.commit_changed(false);
   } catch (const KafkaConnectorError& e) {
     spdlog::error("{}: {}", s.name, e.what());
   }
