@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -115,6 +117,12 @@ DashboardServer::DashboardServer(DashboardOptions options, JobsProvider* jobs)
 DashboardServer::~DashboardServer() { stop(); }
 
 void DashboardServer::start() {
+  // httplib's default adds SO_REUSEPORT, which would let a second process bind the same
+  // port and take half the requests: only SO_REUSEADDR (restart without TIME_WAIT trouble).
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // Multipart framing around the largest accepted file; past this httplib answers 413.
   server_->set_payload_max_length(options_.upload_limit_bytes + 1024 * 1024);
   int port = -1;
@@ -130,6 +138,9 @@ void DashboardServer::start() {
   thread_ = std::thread([this] {
     if (!server_->listen_after_bind()) spdlog::error("dashboard: the HTTP server stopped");
   });
+  // httplib's stop() does nothing until the loop runs: wait for it, so that a stop() right
+  // after start() cannot leave the thread serving forever.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void DashboardServer::stop() {
