@@ -11,11 +11,12 @@
 //
 // Each parallel subtask reads its own partitions with assign() (no group membership, no
 // rebalances): the sorted list of every partition of the topics at start, partition i to
-// subtask i % parallelism (assign_partitions). Each partition is one split of the reader:
-// records carry Kafka's timestamps and the partition's split number, so the runtime keeps one
-// watermark per partition. Bounded mode stops every partition at the end offset it had when
-// the reader opened (finish_split, then end_of_input). Partitions added later are not picked
-// up (no dynamic discovery yet).
+// subtask i % parallelism (assign_partitions). Each partition is one split of the reader
+// (split number = its index i), declared with register_split on the first poll: records carry
+// Kafka's timestamps and their split, so the runtime keeps one watermark per partition, and a
+// subtask left without partitions declares none (idle). Bounded mode stops every partition at the
+// end offset it had when the reader opened (finish_split, then end_of_input). Partitions added
+// later are not picked up (no dynamic discovery yet).
 //
 // Offsets: the offset after each emitted record is committed to the group id every
 // commit_interval, at the bounded end (synchronously) and on close, for monitoring (lag in `sluice
