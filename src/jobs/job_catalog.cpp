@@ -5,6 +5,9 @@ namespace sluice::jobs {
 const std::vector<JobSpec>& job_catalog() {
   static const std::vector<JobSpec> catalog = {
       click_count_job(),
+      transactions_job(),
+      video_frames_job(),
+      file_uploads_job(),
       pair_sum_job(),
       order_aggregates_job(),
       click_windows_job(),

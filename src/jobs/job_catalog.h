@@ -25,6 +25,9 @@ struct JobSpec {
 const std::vector<JobSpec>& job_catalog();
 
 JobSpec click_count_job();
+JobSpec transactions_job();
+JobSpec video_frames_job();
+JobSpec file_uploads_job();
 JobSpec pair_sum_job();
 JobSpec order_aggregates_job();
 JobSpec click_windows_job();
