@@ -10,6 +10,10 @@
 //          ("create"|"log_append"|"none"),"key","headers":[{"key","value"}...],"value"}
 //          key/value are JSON strings when their bytes are UTF-8, null when null, and
 //          otherwise base64 with a sibling "<field>_encoding":"base64" (also in headers).
+// --save-files DIR: instead of printing, writes the files of uploaded-file records (the
+// upload page's uploaded_documents|videos|images, seed 004) into DIR, never outside it
+// (cli/upload_file_saver.h), one "saved DIR/name (N bytes, md5 ok)" line per file; exits 1
+// when a record could not be saved.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +29,7 @@
 
 #include "cli/commands.h"
 #include "cli/connection_flags.h"
+#include "cli/upload_file_saver.h"
 #include "kafka/client/config.h"
 #include "kafka/client/console_log.h"
 #include "kafka/client/consumer.h"
@@ -52,6 +57,7 @@ struct ConsumeOptions {
   std::string format = "value";
   std::string key_separator = "\t";
   bool quiet = false;
+  std::string save_files;  // a directory: write uploaded files there instead of printing
 };
 
 // True if `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
@@ -252,6 +258,13 @@ void run_consume(const ConsumeOptions& o) {
   }
   auto config = o.connection.make_config();
   config.set_default("fetch.wait.max.ms", "100");  // an empty partition's EOF comes sooner
+  std::unique_ptr<UploadFileSaver> saver;
+  if (!o.save_files.empty()) {
+    saver = std::make_unique<UploadFileSaver>(o.save_files);
+    // Uploads are up to 50 MB, about 67 MB of base64 in one record.
+    config.set_default("fetch.max.bytes", "134217728");
+    config.set_default("receive.message.max.bytes", "268435456");
+  }
   kafka::client::Consumer consumer(std::move(config));
   StopSignal::install();
   auto plans = plan_partitions(consumer, o);
@@ -306,7 +319,12 @@ void run_consume(const ConsumeOptions& o) {
       }
       if (m.offset() + 1 >= plan->end) plan->done = true;
     }
-    if (!printer.print(m)) {
+    if (saver) {
+      const std::string where =
+          o.topic + "/" + std::to_string(m.partition()) + "@" + std::to_string(m.offset());
+      if (auto line = saver->save(m.value(), where)) std::printf("%s\n", line->c_str());
+      if (!printer.flush()) break;
+    } else if (!printer.print(m)) {
       output_closed = true;
       break;
     }
@@ -317,6 +335,10 @@ void run_consume(const ConsumeOptions& o) {
   if (!output_closed) printer.flush();
   consumer.close();
   if (!o.quiet) progress.finish();
+  if (saver && saver->failed() > 0) {
+    throw std::runtime_error(std::to_string(saver->failed()) + " record(s) not saved (see above); " +
+                             std::to_string(saver->saved()) + " file(s) saved in " + o.save_files);
+  }
 }
 
 }  // namespace
@@ -340,6 +362,9 @@ void add_consume_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-K,--key-separator", o->key_separator, "between key and value (kv format)");
   cmd->add_flag("-q,--quiet", o->quiet, "no progress line or summary");
+  cmd->add_option("--save-files", o->save_files,
+                  "write the files of uploaded-file records (uploaded_documents|videos|images) "
+                  "into DIR, never outside it, checking each file's MD5; prints one line per file");
   cmd->callback([o] { run_consume(*o); });
 }
 
