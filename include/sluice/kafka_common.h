@@ -48,4 +48,9 @@ struct AssignedPartition {
 std::vector<AssignedPartition> assign_partitions(std::vector<KafkaTopicPartition> all, int index,
                                                  int parallelism);
 
+// The subtask that reads a partition found after the start (partition discovery): a stable
+// hash of topic and partition modulo parallelism, so that every subtask, whenever it looks,
+// agrees on one owner and the partitions assigned at the start keep theirs.
+int new_partition_owner(const KafkaTopicPartition& tp, int parallelism);
+
 }  // namespace sluice

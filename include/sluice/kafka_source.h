@@ -15,8 +15,10 @@
 // (split number = its index i), declared with register_split on the first poll: records carry
 // Kafka's timestamps and their split, so the runtime keeps one watermark per partition, and a
 // subtask left without partitions declares none (idle). Bounded mode stops every partition at the
-// end offset it had when the reader opened (finish_split, then end_of_input). Partitions added
-// later are not picked up (no dynamic discovery yet).
+// end offset it had when the reader opened (finish_split, then end_of_input). Unbounded sources
+// with partition_discovery_interval > 0 look for new topics (pattern) and partitions every
+// interval, in a background thread; a new partition goes to new_partition_owner(), is read from
+// its beginning and is declared as a new split (numbers after the initial ones). Off by default.
 //
 // Offsets: the offset after each emitted record is committed to the group id every
 // commit_interval, at the bounded end (synchronously) and on close, for monitoring (lag in `sluice
@@ -109,9 +111,10 @@ struct KafkaSourceSettings {
       StartingOffsets::committed();  // builder: earliest without a group id
   bool bounded = false;
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
-  std::string dead_letter_topic;     // empty: bad records are dropped and counted
-  Duration commit_interval{5000};    // 0: commit only on close / commit_offsets()
-  Duration metadata_timeout{10000};  // waiting for topics and offsets at open
+  std::string dead_letter_topic;             // empty: bad records are dropped and counted
+  Duration commit_interval{5000};            // 0: commit only on close / commit_offsets()
+  Duration metadata_timeout{10000};          // waiting for topics and offsets at open
+  Duration partition_discovery_interval{0};  // unbounded only; 0: the partitions of the start
   size_t max_records_per_poll = 500;
   std::string client_id = "sluice-source";  // "-<subtask index>" is appended
 };
@@ -294,6 +297,11 @@ class KafkaSource final : public Source<T> {
     }
     Builder& metadata_timeout(Duration d) {
       s_.metadata_timeout = d;
+      return *this;
+    }
+    // Look for new partitions (and topics matching the pattern) this often; 0: never.
+    Builder& partition_discovery_interval(Duration d) {
+      s_.partition_discovery_interval = d;
       return *this;
     }
     Builder& max_records_per_poll(size_t n) {

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "kafka/client/consumer.h"
@@ -35,6 +39,16 @@ std::vector<AssignedPartition> assign_partitions(std::vector<KafkaTopicPartition
     }
   }
   return mine;
+}
+
+int new_partition_owner(const KafkaTopicPartition& tp, int parallelism) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a of the topic name
+  for (const unsigned char c : tp.topic) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h = h * 31 + static_cast<uint64_t>(tp.partition);
+  return static_cast<int>(h % static_cast<uint64_t>(std::max(1, parallelism)));
 }
 
 void validate(const KafkaSourceSettings& s) {
@@ -79,6 +93,7 @@ struct Split {
   int64_t end = -1;  // bounded: the first offset not to read; -1: unbounded
   int64_t next = 0;  // the offset after the last record handed on
   int64_t committed = -1;
+  bool from_beginning = false;  // found by discovery, no record yet: next is not known
   bool finished = false;
   bool finish_reported = false;
 };
@@ -110,6 +125,17 @@ struct KafkaReaderCore::State {
   std::map<std::string, Clock::time_point> last_warned;  // consumer error text -> last logged
   Clock::time_point last_commit = Clock::now();
   size_t unfinished = 0;
+
+  // Partition discovery: the thread asks for metadata every interval and leaves what matches
+  // in `discovered`; poll() adopts it.
+  std::set<KafkaTopicPartition> known;
+  int next_split = 0;
+  std::thread discoverer;
+  std::mutex discovery_mutex;
+  std::condition_variable discovery_cv;
+  bool stop_discovery = false;
+  std::optional<std::vector<KafkaTopicPartition>> discovered;
+
   bool opened = false;
   bool registered = false;
   bool closed = false;
@@ -176,6 +202,87 @@ struct KafkaReaderCore::State {
       }
     }
     return all;
+  }
+
+  // The partitions of `md` this source reads (no waiting, no errors: discovery).
+  std::vector<KafkaTopicPartition> matching(const client::ClusterMetadata& md) const {
+    std::vector<KafkaTopicPartition> all;
+    std::optional<std::regex> re;
+    if (!settings.topic_pattern.empty()) re.emplace(settings.topic_pattern);
+    for (const auto& t : md.topics) {
+      if (t.error) continue;
+      const bool wanted = re ? !t.name.starts_with("__") && std::regex_match(t.name, *re)
+                             : std::find(settings.topics.begin(), settings.topics.end(), t.name) !=
+                                   settings.topics.end();
+      if (!wanted) continue;
+      for (const auto& p : t.partitions) all.push_back({t.name, p.id});
+    }
+    return all;
+  }
+
+  void discovery_loop() {
+    const auto timeout = std::min<Duration>(settings.metadata_timeout, Duration(5000));
+    std::unique_lock lock(discovery_mutex);
+    while (!stop_discovery) {
+      discovery_cv.wait_for(lock, settings.partition_discovery_interval,
+                            [&] { return stop_discovery; });
+      if (stop_discovery) break;
+      lock.unlock();
+      std::optional<std::vector<KafkaTopicPartition>> found;
+      try {
+        found = matching(consumer->handle().metadata("", timeout));
+      } catch (const client::ClientError& e) {
+        spdlog::debug("{}: partition discovery: {}", name, e.what());
+      }
+      lock.lock();
+      if (found) discovered = std::move(found);
+    }
+  }
+
+  void stop_discoverer() {
+    {
+      std::lock_guard lock(discovery_mutex);
+      stop_discovery = true;
+    }
+    discovery_cv.notify_all();
+    if (discoverer.joinable()) discoverer.join();
+  }
+
+  // Takes on the partitions discovery found that are new and ours; declares them as splits.
+  void adopt_discovered(FunctionRef<void(int)> on_register) {
+    std::optional<std::vector<KafkaTopicPartition>> found;
+    {
+      std::lock_guard lock(discovery_mutex);
+      found.swap(discovered);
+    }
+    if (!found) return;
+    std::sort(found->begin(), found->end());
+    bool added = false;
+    for (const auto& tp : *found) {
+      if (!known.insert(tp).second) continue;
+      if (new_partition_owner(tp, subtask.parallelism) != subtask.index) continue;
+      Split sp;
+      sp.ap = {tp, next_split++};
+      sp.from_beginning = true;
+      splits.push_back(sp);
+      assigned.push_back(sp.ap);
+      index[tp.topic][tp.partition] = splits.size() - 1;
+      ++unfinished;
+      added = true;
+      on_register(sp.ap.split);
+      spdlog::info("{}: found partition {}; reading it from its beginning as split {}", name,
+                   tp.str(), sp.ap.split);
+    }
+    if (!added) return;
+    std::vector<client::PartitionStart> starts;
+    for (const auto& sp : splits) {
+      if (sp.finished) continue;
+      starts.push_back({sp.ap.tp.topic, sp.ap.tp.partition,
+                        sp.from_beginning ? RD_KAFKA_OFFSET_BEGINNING : sp.next});
+    }
+    consumer->assign(starts);  // from where each split stands: nothing is read twice
+    last_rkt = nullptr;
+    last_partitions = nullptr;
   }
 
   // The group's committed next-offsets of our partitions (-1: none).
@@ -384,7 +491,10 @@ void KafkaReaderCore::open() {
   s.opened = true;
   try {
     s.consumer = std::make_unique<client::Consumer>(s.config(true));
-    s.assigned = assign_partitions(s.discover(), s.subtask.index, s.subtask.parallelism);
+    const auto all = s.discover();
+    s.known.insert(all.begin(), all.end());
+    s.next_split = static_cast<int>(s.known.size());
+    s.assigned = assign_partitions(all, s.subtask.index, s.subtask.parallelism);
     for (size_t i = 0; i < s.assigned.size(); ++i) {
       s.splits.push_back(Split{.ap = s.assigned[i]});
       s.index[s.assigned[i].tp.topic][s.assigned[i].tp.partition] = i;
@@ -408,6 +518,9 @@ void KafkaReaderCore::open() {
             (sp.end >= 0 ? ".." + std::to_string(sp.end) : "");
   }
   spdlog::debug("{}: reading{}", s.name, plan.empty() ? " nothing" : plan);
+  if (!s.settings.bounded && s.settings.partition_discovery_interval.count() > 0) {
+    s.discoverer = std::thread([st = s_.get()] { st->discovery_loop(); });
+  }
 }
 
 SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)> on_record,
@@ -419,6 +532,7 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     s.registered = true;
     for (const auto& sp : s.splits) on_register(sp.ap.split);
   }
+  s.adopt_discovered(on_register);
   auto report_finished = [&] {
     for (auto& sp : s.splits) {
       if (sp.finished && !sp.finish_reported) {
@@ -433,7 +547,7 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     return SourceStatus::end_of_input;
   }
   s.check_dlq();
-  if (s.unfinished == 0) {  // unbounded without partitions: nothing will ever come
+  if (s.unfinished == 0) {  // unbounded without partitions (yet): wait a little
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return SourceStatus::nothing_available;
   }
@@ -491,6 +605,7 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     if (s.metrics.dead_lettered + s.metrics.dropped + s.metrics.skipped == before)
       ++s.metrics.emitted;
     sp->next = m->offset + 1;
+    sp->from_beginning = false;
     ++handed;
     if (sp->end >= 0 && sp->next >= sp->end) {
       s.finish(*sp);
@@ -565,6 +680,7 @@ void KafkaReaderCore::close() {
     return;
   }
   s.closed = true;
+  s.stop_discoverer();
   try {
     // Asynchronous: a cancel must not wait on an unreachable group coordinator. (A bounded
     // reader already committed synchronously when it reached its end.)

@@ -29,7 +29,9 @@ class CollectingOutput final : public SourceOutput<T> {
     records.push_back({std::move(value), timestamp, split});
   }
   void register_split(int split) override {
-    if (!records.empty()) throw std::logic_error("register_split after records");
+    if (!records.empty() && !allow_late_registration) {
+      throw std::logic_error("register_split after records");
+    }
     registered.insert(split);
   }
   void finish_split(int split) override {
@@ -44,6 +46,7 @@ class CollectingOutput final : public SourceOutput<T> {
   }
 
   std::vector<Emitted<T>> records;
+  bool allow_late_registration = false;  // sources that discover splits while running
   std::set<int> registered;
   std::set<int> finished;
 };

@@ -428,6 +428,59 @@ TEST_F(KafkaConnectors, TopicPatternAndMissingTopics) {
   EXPECT_THROW(KafkaSource<std::string>::builder().build(), std::invalid_argument);
 }
 
+TEST_F(KafkaConnectors, DiscoveryPicksUpNewTopicsAndPartitionsExactlyOnce) {
+  create_topic(bootstrap(), "disc-a", 1);
+  produce(bootstrap(), "disc-a", {{0, std::nullopt, "a0", 1, {}}});
+  auto source = KafkaSource<KafkaRecord>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic_pattern("disc-.*")
+                    .starting_offsets(StartingOffsets::earliest())
+                    .partition_discovery_interval(Duration(100))
+                    .build();
+  auto r0 = open_reader(source, 0, 2);
+  auto r1 = open_reader(source, 1, 2);
+  CollectingOutput<KafkaRecord> o0, o1;
+  o0.allow_late_registration = o1.allow_late_registration = true;
+  auto poll_until = [&](size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (o0.records.size() + o1.records.size() < n &&
+           std::chrono::steady_clock::now() < deadline) {
+      r0->poll(o0);
+      r1->poll(o1);
+    }
+  };
+  poll_until(1);
+  // A new topic with 4 partitions, written before the readers notice it: read from its start.
+  create_topic(bootstrap(), "disc-b", 4);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 40; ++i)
+    recs.push_back({i % 4, std::nullopt, "b" + std::to_string(i), 1, {}});
+  produce(bootstrap(), "disc-b", recs);
+  poll_until(41);
+  for (int i = 0; i < 20; ++i) {  // nothing more arrives, nothing is read twice
+    r0->poll(o0);
+    r1->poll(o1);
+  }
+  std::multiset<std::string> values;
+  std::map<int32_t, int> owner;  // disc-b partition -> subtask
+  for (int k = 0; k < 2; ++k) {
+    for (const auto& e : (k == 0 ? o0 : o1).records) {
+      values.insert(*e.value.value);
+      if (e.value.topic == "disc-b") {
+        EXPECT_EQ(new_partition_owner({"disc-b", e.value.partition}, 2), k);
+        EXPECT_GE(e.split, 1);  // after the initial split 0 (disc-a-0)
+        owner[e.value.partition] = k;
+      }
+    }
+  }
+  EXPECT_EQ(values.size(), 41u);
+  EXPECT_EQ(std::set<std::string>(values.begin(), values.end()).size(), 41u);
+  EXPECT_EQ(owner.size(), 4u);
+  EXPECT_EQ(o0.registered.size() + o1.registered.size(), 5u);  // disc-a-0 + 4 new
+  r0->close();
+  r1->close();
+}
+
 struct Event {
   std::string user;
   int n;
