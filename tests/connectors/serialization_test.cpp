@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "sluice/kafka_common.h"
 
 namespace sluice {
@@ -138,6 +140,20 @@ TEST(AssignPartitions, EveryPartitionToExactlyOneSubtaskInSortedOrder) {
   }
   EXPECT_TRUE(assign_partitions(all, 6, 7).empty());
   EXPECT_THROW(assign_partitions(all, 2, 2), std::invalid_argument);
+}
+
+TEST(NewPartitionOwner, StableAndInRange) {
+  std::map<int, int> per_owner;
+  for (int p = 0; p < 64; ++p) {
+    const KafkaTopicPartition tp{"clicks", p};
+    const int owner = new_partition_owner(tp, 3);
+    EXPECT_EQ(owner, new_partition_owner(tp, 3));
+    ASSERT_GE(owner, 0);
+    ASSERT_LT(owner, 3);
+    ++per_owner[owner];
+  }
+  EXPECT_EQ(per_owner.size(), 3u);  // spread, not all on one subtask
+  EXPECT_EQ(new_partition_owner({"t", 5}, 1), 0);
 }
 
 }  // namespace
