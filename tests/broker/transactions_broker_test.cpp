@@ -277,11 +277,15 @@ TEST_F(TransactionsTest, ALateCommitAfterTheTimeoutIsFencedAndTheLsoMovesOn) {
   EXPECT_EQ(f.partition.last_stable_offset, 3);  // two records and the abort marker
   EXPECT_EQ(f.partition.high_watermark, 3);
   ASSERT_EQ(f.partition.aborted_transactions->size(), 1u);
-  // The producer recovers the KIP-360 way, naming its last id and epoch... which the
-  // timeout bumped: fenced. A fresh InitProducerId works.
+  // The producer may start over naming its id and the epoch the timeout bumped away from
+  // (KIP-588), once; an older epoch stays fenced.
+  EXPECT_EQ(init("slow", 4, 60000, p.producer_id, int16_t(p.producer_epoch + 5)).error_code,
+            code(ErrorCode::kProducerFenced));
+  auto recovered = init("slow", 4, 60000, p.producer_id, p.producer_epoch);
+  EXPECT_EQ(recovered.error_code, 0);
+  EXPECT_EQ(recovered.producer_epoch, p.producer_epoch + 2);
   EXPECT_EQ(init("slow", 4, 60000, p.producer_id, p.producer_epoch).error_code,
             code(ErrorCode::kProducerFenced));
-  EXPECT_EQ(init("slow").error_code, 0);
 }
 
 TEST_F(TransactionsTest, TxnOffsetCommitIsVisibleOnlyOnceTheTransactionCommits) {

@@ -175,7 +175,11 @@ TransactionCoordinator::InitResult TransactionCoordinator::init_producer_id(
     return out;
   }
   TransactionMetadata& txn = it->second;
-  if (producer_id >= 0 &&
+  // KIP-588: a producer whose transaction timed out may start over naming the epoch it had.
+  const bool timed_out_producer = producer_id == txn.producer_id && producer_epoch >= 0 &&
+                                  producer_epoch == txn.timed_out_epoch &&
+                                  txn.state == TxnState::kCompleteAbort;
+  if (producer_id >= 0 && !timed_out_producer &&
       (producer_id != txn.producer_id || producer_epoch != txn.producer_epoch)) {
     spdlog::warn("InitProducerId for '{}' names producer {} epoch {}, but the current one is "
                  "producer {} epoch {}: fenced",
@@ -209,6 +213,7 @@ TransactionCoordinator::InitResult TransactionCoordinator::init_producer_id(
   txn.timeout_ms = timeout_ms;
   txn.state = TxnState::kEmpty;
   txn.start_ms = -1;
+  txn.timed_out_epoch = -1;
   if (!store(txn)) {
     out.error = ErrorCode::kCoordinatorNotAvailable;
     return out;
@@ -373,8 +378,9 @@ void TransactionCoordinator::expire_due() {
                t - txn.start_ms > txn.timeout_ms) {
       spdlog::info("transaction '{}' (producer {} epoch {}) timed out after {} ms: aborting it",
                    id, txn.producer_id, txn.producer_epoch, txn.timeout_ms);
+      const int16_t epoch = txn.producer_epoch;
       if (txn.producer_epoch < kMaxEpoch) ++txn.producer_epoch;  // fences the late producer
-      complete(txn, false);
+      if (complete(txn, false)) txn.timed_out_epoch = epoch;
     }
   }
 }

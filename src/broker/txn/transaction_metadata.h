@@ -54,6 +54,9 @@ struct TransactionMetadata {
   std::map<std::string, std::map<TopicPartition, PendingOffset>> pending_offsets;
   int64_t start_ms = -1;        // wall clock when the transaction became Ongoing
   int64_t last_update_ms = -1;  // wall clock of the last change
+  /// The epoch a timeout abort bumped away from (-1: none). The producer may still name it
+  /// in InitProducerId to start over (KIP-588), once. Kept in memory only.
+  int16_t timed_out_epoch = -1;
 
   bool operator==(const TransactionMetadata&) const = default;
 };
