@@ -166,7 +166,7 @@ Json KafkaViews::topic(const std::string& name) {
   check_topic_name(name);
   std::lock_guard lock(mutex_);
   auto& handle = admin().handle();
-  auto md = handle.metadata(name, connection_.timeout());
+  auto md = handle.metadata("", connection_.timeout());
   const auto* t = md.find(name);
   if (!t || t->error.code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t->partitions.empty())
     throw ApiError(404, "no topic '" + name + "'");
@@ -347,7 +347,7 @@ Json KafkaViews::messages(const std::string& topic, const MessageQuery& q) {
   auto config = connection_.make_config();
   config.set_default("group.id", "sluice-dashboard-browser");
   client::Consumer consumer(std::move(config));
-  auto md = consumer.handle().metadata(topic, connection_.timeout());
+  auto md = consumer.handle().metadata("", connection_.timeout());
   const auto* t = md.find(topic);
   if (!t || t->partitions.empty() || t->error.code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
     throw ApiError(404, "no topic '" + topic + "'");
@@ -429,7 +429,7 @@ void KafkaViews::ensure_upload_topic(const std::string& topic) {
   if (upload_topics_ready_.contains(topic)) return;
   const std::string needed = std::to_string(upload_record_bytes(upload_limit_));
   auto& a = admin();
-  auto md = a.handle().metadata(topic, connection_.timeout());
+  auto md = a.handle().metadata("", connection_.timeout());
   const auto* t = md.find(topic);
   const bool exists = t && !t->partitions.empty() && !t->error;
   if (!exists) {

@@ -7,7 +7,9 @@
 // Failures with an HTTP meaning throw ApiError (404, 409, 400, 413); a cluster that does
 // not answer throws ApiError 503 naming the servers. Thread-safe: the admin, group and
 // producer clients are created on first use and used under one mutex; each message page
-// reads with a consumer of its own, outside that mutex.
+// reads with a consumer of its own, outside that mutex. Topics are looked up in the metadata
+// of all topics: a Metadata request naming one makes a broker with auto-creation create it,
+// and looking at a topic must not bring it back.
 #pragma once
 
 #include <chrono>
