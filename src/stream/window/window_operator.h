@@ -138,7 +138,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
       Timestamp now = event_time_ ? kMinTimestamp : this->processing_time();
       assigner_->assign(value, timestamp, now, windows_);
       bool skipped = merging_ ? add_to_merging_windows(key, value, timestamp)
-                              : add_to_windows(key, value, timestamp);
+                              : add_to_windows(std::move(key), value, timestamp);
       if (skipped && is_element_late(timestamp)) {
         OutputBase* late = spec_.late_tag ? this->find_side_output(*spec_.late_tag) : nullptr;
         if (late) static_cast<Output<In>*>(late)->emit(std::move(value), timestamp); else ++late_records_dropped_;
@@ -306,13 +306,16 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
 
   // ---- records ----
 
-  // Non-merging assigners; returns whether every window was late.
-  bool add_to_windows(const K& key, const In& value, Timestamp timestamp) {
+  // Non-merging assigners; returns whether every window was late. The key moves into the
+  // last window's lookup (the only one for tumbling windows).
+  bool add_to_windows(K&& key, const In& value, Timestamp timestamp) {
     bool skipped = true;
-    for (const W& window : windows_) {
+    for (size_t i = 0; i < windows_.size(); ++i) {
+      const W& window = windows_[i];
       if (is_window_late(window)) continue;
       skipped = false;
-      auto [it, inserted] = entries_.try_emplace(WindowedKey<K, W>{key, window});
+      auto [it, inserted] = entries_.try_emplace(
+          WindowedKey<K, W>{i + 1 == windows_.size() ? std::move(key) : key, window});
       if (inserted) it->second.window = window;
       add_and_trigger(it->first.key, it->second, value, timestamp);
     }
@@ -386,7 +389,8 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   // Replaces the entries of `merged` by one entry for `result`: trigger on_merge, clear of
   // the merged windows' triggers and cleanup timers, contents merged in window order.
   void merge_into(const K& key, std::vector<W>& sessions, const std::vector<W>& merged, const W& result) {
-    Entry target{result};
+    Entry target;
+    target.window = result;
     std::vector<EntryIt> sources;
     trigger_ctx_.merged.clear();
     for (const W& w : merged) {
