@@ -129,7 +129,9 @@ TEST(WindowAll, OneSubtaskSeesEveryKeyEvenAtParallelismFour) {
   for (auto& e : sums->values()) v.push_back(e.value);
   EXPECT_EQ(v, (std::vector<int64_t>{1225, 3725}));
   for (auto& node : env.graph().nodes)
-    if (node.kind == "window") EXPECT_EQ(node.parallelism, 1);
+    if (node.kind == "window") {
+      EXPECT_EQ(node.parallelism, 1);
+    }
 }
 
 TEST(WindowAll, ACountTriggerOverTheWholeStream) {
