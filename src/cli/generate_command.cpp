@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -45,6 +47,7 @@ struct GenerateOptions {
   double rate = 0;
   uint64_t count = 0;
   std::string start_time;  // "": the seeds' example instant
+  std::optional<int64_t> step_ms;
   std::string record_time = "produce";
   std::vector<std::string> resolutions;
   std::string compression = "none";
@@ -126,8 +129,16 @@ void ensure_topic(const GenerateOptions& o, const std::string& topic, int32_t pa
 
 void run_print(generators::Generator& gen, const GenerateOptions& o) {
   StopSignal::install();
+  generators::RatePacer pacer(o.rate);
   GeneratedRecord r;
   for (uint64_t i = 0; (o.count == 0 || i < o.count) && !StopSignal::requested(); ++i) {
+    generators::RatePacer::Clock::duration wait{};
+    while (!StopSignal::requested() &&
+           !pacer.try_acquire(generators::RatePacer::Clock::now(), wait)) {
+      std::fflush(stdout);
+      std::this_thread::sleep_for(std::min<generators::RatePacer::Clock::duration>(wait, 100ms));
+    }
+    if (StopSignal::requested()) break;
     gen.next(r);
     r.value.push_back('\n');
     if (std::fwrite(r.value.data(), 1, r.value.size(), stdout) != r.value.size()) {
@@ -140,6 +151,12 @@ void run_print(generators::Generator& gen, const GenerateOptions& o) {
 void run_generate(const KindInfo& kind, GenerateOptions o) {
   kafka::client::log_to_stderr();
   o.gen.start_ms = parse_start_time(o.start_time);
+  // Real time asked for: unless told otherwise, event time advances as the wall clock does.
+  if (o.step_ms) {
+    o.gen.step_ms = *o.step_ms;
+  } else if (o.start_time == "now" && o.rate > 0) {
+    o.gen.step_ms = std::max<int64_t>(1, std::llround(1000.0 / o.rate));
+  }
   if (!o.resolutions.empty()) o.gen.resolutions = parse_resolutions(o.resolutions);
   auto gen = generators::make_generator(kind.name, o.gen);
   if (o.print) return run_print(*gen, o);
@@ -264,9 +281,10 @@ CLI::App* add_kind(CLI::App& parent, const KindInfo& kind) {
   cmd->add_option("--start-time", o->start_time,
                   "event time of the first record: ISO-8601 UTC, epoch ms or 'now' (default: "
                   "2024-05-23T12:34:56Z, so that a seed always gives the same bytes)");
-  cmd->add_option("--step-ms", o->gen.step_ms, "event-time advance per record")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  cmd->add_option("--step-ms", o->step_ms,
+                  "event-time advance per record (default: 100, or 1000/rate with "
+                  "--start-time now)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--record-time", o->record_time,
                   "Kafka record timestamp: 'produce' (now) or 'event' (the generated event "
                   "time; old times fall under retention.ms)")

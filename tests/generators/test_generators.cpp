@@ -1,6 +1,7 @@
 // The generators: determinism per seed, the seeds' shapes (JSON parses, fields and ranges),
 // the bad fraction within a tolerance, disorder, and frames that decode back to their
-// stated resolution and grey level.
+// stated resolution and grey level. (Suites are named generators* so that
+// `ctest -R generat` selects them.)
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -80,7 +81,7 @@ bool decode_base64(std::string_view in, std::vector<uint8_t>& out) {
 const char* const kAllKinds[] = {"clicks", "url-clicks", "numbers", "orders", "transactions",
                                  "frames"};
 
-TEST(Generators, EveryKindIsDeterministicPerSeed) {
+TEST(generators, EveryKindIsDeterministicPerSeed) {
   for (const char* kind : kAllKinds) {
     SCOPED_TRACE(kind);
     const auto a = take(kind, seeded(7, 0.2), 300);
@@ -99,7 +100,7 @@ TEST(Generators, EveryKindIsDeterministicPerSeed) {
   }
 }
 
-TEST(Generators, KnownSequenceForSeed7StaysTheSame) {
+TEST(generators, KnownSequenceForSeed7StaysTheSame) {
   // Pinned so that a change to the draws (which changes every job test's input) is noticed.
   const auto r = take("clicks", seeded(7), 3);
   EXPECT_EQ(r[0].value, R"({"userId":"u3","action":"CLICK"})");
@@ -109,7 +110,7 @@ TEST(Generators, KnownSequenceForSeed7StaysTheSame) {
   EXPECT_EQ(r[1].timestamp_ms, kSeedEpochMs + 100);
 }
 
-TEST(Generators, KindsAndJobNamesResolve) {
+TEST(generators, KindsAndJobNamesResolve) {
   EXPECT_EQ(find_kind("click-count")->name, "clicks");
   EXPECT_EQ(find_kind("click-windows")->name, "url-clicks");
   EXPECT_EQ(find_kind("pair-sum")->default_topic, "raw-topic");
@@ -125,7 +126,7 @@ TEST(Generators, KindsAndJobNamesResolve) {
   for (const auto& k : kinds()) EXPECT_EQ(make_generator(k.name, seeded(1))->kind().name, k.name);
 }
 
-TEST(Generators, GoodRecordsParseAndBadOnesSayWhy) {
+TEST(generators, GoodRecordsParseAndBadOnesSayWhy) {
   for (const char* kind : {"clicks", "url-clicks", "transactions", "frames"}) {
     SCOPED_TRACE(kind);
     for (const auto& r : take(kind, seeded(3, 0.3), 2000)) {
@@ -142,7 +143,7 @@ TEST(Generators, GoodRecordsParseAndBadOnesSayWhy) {
   }
 }
 
-TEST(Generators, BadFractionIsRespected) {
+TEST(generators, BadFractionIsRespected) {
   struct Case {
     const char* kind;
     double fraction;
@@ -168,7 +169,7 @@ TEST(Generators, BadFractionIsRespected) {
   EXPECT_DOUBLE_EQ(find_kind("clicks")->default_bad_fraction, 0.0);
 }
 
-TEST(Generators, ClicksHaveTheSeedShape) {
+TEST(generators, ClicksHaveTheSeedShape) {
   GeneratorOptions o = seeded(5);
   o.users = 4;
   std::map<std::string, int> users;
@@ -186,7 +187,7 @@ TEST(Generators, ClicksHaveTheSeedShape) {
   EXPECT_EQ(actions, (std::set<std::string>{"CLICK", "VIEW", "ADD_TO_CART"}));
 }
 
-TEST(Generators, UrlClicksCarryTheirEventTime) {
+TEST(generators, UrlClicksCarryTheirEventTime) {
   GeneratorOptions o = seeded(5);
   o.urls = 3;
   std::set<std::string> urls;
@@ -202,7 +203,7 @@ TEST(Generators, UrlClicksCarryTheirEventTime) {
   EXPECT_EQ(urls, (std::set<std::string>{"/a", "/b", "/c"}));
 }
 
-TEST(Generators, NumbersAreInRangeUnlessBad) {
+TEST(generators, NumbersAreInRangeUnlessBad) {
   GeneratorOptions o = seeded(9, 0.1);
   o.pair_sum = 20;
   std::set<int64_t> seen;
@@ -231,7 +232,7 @@ TEST(Generators, NumbersAreInRangeUnlessBad) {
   EXPECT_GT(defects["not an integer"], 0);
 }
 
-TEST(Generators, OrdersHaveTheSeedShape) {
+TEST(generators, OrdersHaveTheSeedShape) {
   const std::regex shape(
       "customer=(customer-[0-9]{3}),status=(CREATED|PAID|SHIPPED|DELIVERED|CANCELLED),"
       "region=(eu-west|eu-central|us-east|us-west|ap-south),amount=([0-9]+\\.[0-9]{2}),"
@@ -258,7 +259,7 @@ TEST(Generators, OrdersHaveTheSeedShape) {
             std::string::npos);
 }
 
-TEST(Generators, DisorderMakesLateAndOutOfOrderTimes) {
+TEST(generators, DisorderMakesLateAndOutOfOrderTimes) {
   GeneratorOptions o = seeded(2);
   o.step_ms = 1000;
   o.disorder.out_of_order_fraction = 0.2;
@@ -286,7 +287,7 @@ TEST(Generators, DisorderMakesLateAndOutOfOrderTimes) {
   EXPECT_LT(behind, 0.2 * n);
 }
 
-TEST(Generators, TransactionsHaveTheSeedFields) {
+TEST(generators, TransactionsHaveTheSeedFields) {
   std::set<std::string> ids;
   int over_100 = 0, over_500 = 0;
   std::map<std::string, std::string> category_of;
@@ -314,7 +315,7 @@ TEST(Generators, TransactionsHaveTheSeedFields) {
   EXPECT_LT(over_500, 4000);
 }
 
-TEST(Generators, FramesDecodeToTheirResolutionAndGreyLevel) {
+TEST(generators, FramesDecodeToTheirResolutionAndGreyLevel) {
   GeneratorOptions o = seeded(12);
   o.resolutions = {{320, 240}, {640, 480}, {1280, 720}};
   auto g = make_generator("frames", o);
@@ -354,7 +355,7 @@ TEST(Generators, FramesDecodeToTheirResolutionAndGreyLevel) {
   EXPECT_GT(gradient, 0);
 }
 
-TEST(Generators, BadFramesFailWhereTheySay) {
+TEST(generators, BadFramesFailWhereTheySay) {
   auto g = make_generator("frames", seeded(13, 1.0));
   GeneratedRecord r;
   std::set<std::string_view> seen;
@@ -381,7 +382,7 @@ TEST(Generators, BadFramesFailWhereTheySay) {
   EXPECT_EQ(seen.size(), 3u);
 }
 
-TEST(Generators, FramesFromAFolder) {
+TEST(generators, FramesFromAFolder) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("sluice-frames-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -407,7 +408,7 @@ TEST(Generators, FramesFromAFolder) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Generators, NextReusesTheRecordsBuffers) {
+TEST(generators, NextReusesTheRecordsBuffers) {
   ClickGenerator g(seeded(1));
   GeneratedRecord r;
   for (int i = 0; i < 100; ++i) g.next(r);
@@ -419,7 +420,7 @@ TEST(Generators, NextReusesTheRecordsBuffers) {
   EXPECT_EQ(r.key.data(), key);
 }
 
-TEST(Generators, OptionsOutOfRangeAreRefused) {
+TEST(generators, OptionsOutOfRangeAreRefused) {
   GeneratorOptions o;
   o.bad_fraction = 1.5;
   EXPECT_THROW(make_generator("clicks", o), std::invalid_argument);
@@ -434,7 +435,7 @@ TEST(Generators, OptionsOutOfRangeAreRefused) {
   EXPECT_THROW(make_generator("frames", o), std::invalid_argument);
 }
 
-TEST(Text, FormatsNumbersTimesAndBase64) {
+TEST(generators_text, FormatsNumbersTimesAndBase64) {
   std::string s;
   append_cents(s, 8840);
   s += ' ';
@@ -467,7 +468,7 @@ TEST(Text, FormatsNumbersTimesAndBase64) {
   }
 }
 
-TEST(Random, BelowIsUniformAndDeterministic) {
+TEST(generators_random, BelowIsUniformAndDeterministic) {
   Random a(42), b(42);
   std::vector<int> counts(10);
   for (int i = 0; i < 100000; ++i) {
@@ -480,7 +481,7 @@ TEST(Random, BelowIsUniformAndDeterministic) {
   EXPECT_TRUE(a.chance(1));
 }
 
-TEST(RatePacer, HandsOutTokensAtTheRate) {
+TEST(generators_pacer, HandsOutTokensAtTheRate) {
   using Clock = RatePacer::Clock;
   const auto t0 = Clock::time_point{} + std::chrono::hours(1);
   RatePacer pacer(100, 5, t0);  // 100/s, bursts of 5
