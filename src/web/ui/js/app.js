@@ -21,6 +21,7 @@ function parseRoute() {
 
 async function show() {
   if (leave) { leave(); leave = null; }
+  takeTokenFromLocation();  // a #token= link opened in a tab that is already here
   const route = parseRoute();
   const module = pages[route.page];
   const main = document.getElementById('main');
