@@ -3,7 +3,7 @@
 // source; within a layer nodes are ordered by the mean position of their inputs.
 import { s, rate, time } from './dom.js';
 
-const W = 230, H = 96, GAP_X = 90, GAP_Y = 28, PAD = 20;
+const W = 250, H = 96, GAP_X = 110, GAP_Y = 28, PAD = 20;
 
 export function layout(vertices, edges) {
   const ids = vertices.map((v) => String(v.id));
