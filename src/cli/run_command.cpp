@@ -9,18 +9,25 @@
 
 #include "cli/commands.h"
 #include "jobs/job_catalog.h"
+#include "cli/ui_flags.h"
 #include "kafka/client/stop_signal.h"
+#include "web/engine_jobs.h"
 
 namespace sluice::cli {
 
 namespace {
 
-int run_job(const std::string& name, const jobs::PipelineBuilder& build) {
+int run_job(const std::string& name, const jobs::PipelineBuilder& build, const UiFlags& ui,
+            const std::string& bootstrap) {
   StreamEnvironment env;
   build(env);
   kafka::client::StopSignal::install();
   JobClient job = env.execute_async(name);
-  spdlog::info("job '{}' running; Ctrl-C stops it cleanly", name);
+  web::EngineJobs jobs;
+  jobs.add(job);
+  auto dashboard = start_dashboard(ui, bootstrap, false, &jobs);
+  spdlog::info("job '{}' running; Ctrl-C stops it cleanly{}", name,
+               dashboard ? "; dashboard at " + dashboard->url(true) : "");
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
   while (job.state() == JobState::running) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -48,9 +55,14 @@ void add_run_command(CLI::App& app) {
   for (const auto& spec : jobs::job_catalog()) {
     auto* sub = run->add_subcommand(spec.name, spec.summary);
     auto build = std::make_shared<jobs::PipelineBuilder>(spec.define(*sub));
+    auto ui = std::make_shared<UiFlags>();
+    add_ui_options(*sub, *ui);
     std::string name = spec.name;
-    sub->callback([name, build] {
-      int rc = run_job(name, *build);
+    sub->callback([name, build, ui, sub] {
+      // The dashboard's Kafka pages look at the cluster the job reads.
+      std::string bootstrap = "127.0.0.1:9092";
+      if (auto* opt = sub->get_option_no_throw("--bootstrap-servers")) bootstrap = opt->as<std::string>();
+      int rc = run_job(name, *build, *ui, bootstrap);
       if (rc) throw CLI::RuntimeError(rc);
     });
   }

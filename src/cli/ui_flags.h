@@ -37,17 +37,19 @@ inline void add_ui_options(CLI::App& cmd, UiFlags& f) {
 }
 
 // The running dashboard for `bootstrap`, or null with --ui off (or the default address
-// taken). `broker_in_process`: show the broker's request metrics on /metrics.
+// taken). `broker_in_process`: show the broker's request metrics on /metrics. `jobs`, when
+// given, feeds the Jobs page and must outlive the server.
 inline std::unique_ptr<web::DashboardServer> start_dashboard(const UiFlags& f,
                                                              const std::string& bootstrap,
-                                                             bool broker_in_process) {
+                                                             bool broker_in_process,
+                                                             web::JobsProvider* jobs = nullptr) {
   web::DashboardOptions options;
   if (!web::parse_ui_address(f.address, options.host, options.port)) return nullptr;
   options.kafka.bootstrap_servers = bootstrap;
   options.token = f.token;
   options.upload_limit_bytes = f.upload_limit_bytes;
   options.broker_metrics = broker_in_process;
-  auto server = std::make_unique<web::DashboardServer>(std::move(options));
+  auto server = std::make_unique<web::DashboardServer>(std::move(options), jobs);
   try {
     server->start();
   } catch (const std::runtime_error& e) {

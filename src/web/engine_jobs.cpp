@@ -1,0 +1,174 @@
+#include "web/engine_jobs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/clock.h"
+
+namespace sluice::web {
+
+namespace {
+
+const char* status_of(JobState s) {
+  switch (s) {
+    case JobState::running: return "RUNNING";
+    case JobState::finished: return "FINISHED";
+    case JobState::failed: return "FAILED";
+    case JobState::cancelled: return "CANCELED";
+  }
+  return "RUNNING";
+}
+
+std::string label(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EngineJobs::add(JobClient job) {
+  std::lock_guard lock(mutex_);
+  std::string id = fmt::format("{:06x}", jobs_.size() + 1);
+  jobs_.push_back(Entry{id, std::move(job), {}});
+  return id;
+}
+
+EngineJobs::Entry* EngineJobs::find(const std::string& id) {
+  for (auto& e : jobs_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+nlohmann::json EngineJobs::summary(const Entry& e, const JobSnapshot& snap) {
+  int parallelism = 1;
+  for (auto& v : snap.vertices) parallelism = std::max(parallelism, v.parallelism);
+  return {{"id", e.id},
+          {"name", snap.name},
+          {"status", status_of(snap.state)},
+          {"start_time_ms", snap.started_ms},
+          {"duration_ms", wall_clock_ms() - snap.started_ms},
+          {"parallelism", parallelism}};
+}
+
+void EngineJobs::update_rates(Rates& r, const JobSnapshot& snap) {
+  auto now = std::chrono::steady_clock::now();
+  size_t n = snap.vertices.size();
+  if (r.in.size() != n) {
+    r = Rates{now, std::vector<uint64_t>(n), std::vector<uint64_t>(n), std::vector<int64_t>(n),
+              std::vector<double>(n), std::vector<double>(n), std::vector<double>(n)};
+    for (size_t i = 0; i < n; ++i) {
+      r.in[i] = snap.vertices[i].records_in;
+      r.out[i] = snap.vertices[i].records_out;
+      r.blocked_ns[i] = snap.vertices[i].backpressure_ns;
+    }
+    return;
+  }
+  double seconds = std::chrono::duration<double>(now - r.at).count();
+  if (seconds < 1.0) return;
+  for (size_t i = 0; i < n; ++i) {
+    auto& v = snap.vertices[i];
+    r.in_per_s[i] = (v.records_in - r.in[i]) / seconds;
+    r.out_per_s[i] = (v.records_out - r.out[i]) / seconds;
+    r.backpressure[i] =
+        std::clamp((v.backpressure_ns - r.blocked_ns[i]) / (seconds * 1e9 * std::max(1, v.parallelism)), 0.0, 1.0);
+    r.in[i] = v.records_in;
+    r.out[i] = v.records_out;
+    r.blocked_ns[i] = v.backpressure_ns;
+  }
+  r.at = now;
+}
+
+nlohmann::json EngineJobs::list_jobs() {
+  std::lock_guard lock(mutex_);
+  auto list = nlohmann::json::array();
+  for (auto& e : jobs_) list.push_back(summary(e, e.client.snapshot()));
+  return {{"jobs", list}};
+}
+
+nlohmann::json EngineJobs::job(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Entry* e = find(id);
+  if (!e) return nullptr;
+  JobSnapshot snap = e->client.snapshot();
+  update_rates(e->rates, snap);
+  nlohmann::json j = summary(*e, snap);
+  auto vertices = nlohmann::json::array();
+  for (size_t i = 0; i < snap.vertices.size(); ++i) {
+    auto& v = snap.vertices[i];
+    nlohmann::json watermark = nullptr;
+    if (v.watermark != kMinTimestamp && v.watermark != kMaxTimestamp) watermark = v.watermark;
+    vertices.push_back({{"id", std::to_string(v.id)},
+                        {"name", v.name},
+                        {"parallelism", v.parallelism},
+                        {"status", status_of(snap.state)},
+                        {"records_in", v.records_in},
+                        {"records_out", v.records_out},
+                        {"records_in_per_second", e->rates.in_per_s[i]},
+                        {"records_out_per_second", e->rates.out_per_s[i]},
+                        {"watermark_ms", watermark},
+                        {"backpressure", e->rates.backpressure[i]}});
+  }
+  auto edges = nlohmann::json::array();
+  for (auto& edge : snap.edges)
+    edges.push_back({{"source", std::to_string(edge.source)},
+                     {"target", std::to_string(edge.target)},
+                     {"ship_strategy", edge.partitioning}});
+  j["vertices"] = vertices;
+  j["edges"] = edges;
+  j["checkpoints"] = {{"completed", 0}, {"failed", 0}, {"in_progress", 0}, {"latest_restored", nullptr},
+                      {"history", nlohmann::json::array()}};
+  auto exceptions = nlohmann::json::array();
+  if (!snap.failure.empty()) exceptions.push_back({{"time_ms", nullptr}, {"message", snap.failure}});
+  j["exceptions"] = exceptions;
+  return j;
+}
+
+bool EngineJobs::cancel(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Entry* e = find(id);
+  if (!e || e->client.state() != JobState::running) return false;
+  e->client.cancel();
+  return true;
+}
+
+nlohmann::json EngineJobs::trigger_savepoint(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (!find(id)) return nullptr;
+  return {{"status", "FAILED"}, {"error", "savepoints are not implemented yet (they come with checkpoints)"}};
+}
+
+std::string EngineJobs::prometheus_metrics() {
+  std::lock_guard lock(mutex_);
+  std::string out =
+      "# HELP sluice_operator_records_in_total Records an operator received.\n"
+      "# TYPE sluice_operator_records_in_total counter\n";
+  std::string out_lines =
+      "# HELP sluice_operator_records_out_total Records an operator emitted.\n"
+      "# TYPE sluice_operator_records_out_total counter\n";
+  std::string wm_lines =
+      "# HELP sluice_operator_watermark_ms Current event-time watermark of an operator (minimum over subtasks).\n"
+      "# TYPE sluice_operator_watermark_ms gauge\n";
+  std::string bp_lines =
+      "# HELP sluice_operator_backpressured_seconds_total Time an operator's tasks waited on full channels.\n"
+      "# TYPE sluice_operator_backpressured_seconds_total counter\n";
+  for (auto& e : jobs_) {
+    JobSnapshot snap = e.client.snapshot();
+    for (auto& v : snap.vertices) {
+      std::string labels = fmt::format("job=\"{}\",operator=\"{}\",operator_id=\"{}\"", label(snap.name), label(v.name), v.id);
+      out += fmt::format("sluice_operator_records_in_total{{{}}} {}\n", labels, v.records_in);
+      out_lines += fmt::format("sluice_operator_records_out_total{{{}}} {}\n", labels, v.records_out);
+      if (v.watermark != kMinTimestamp && v.watermark != kMaxTimestamp)
+        wm_lines += fmt::format("sluice_operator_watermark_ms{{{}}} {}\n", labels, v.watermark);
+      bp_lines += fmt::format("sluice_operator_backpressured_seconds_total{{{}}} {:.6f}\n", labels, v.backpressure_ns / 1e9);
+    }
+  }
+  return out + out_lines + wm_lines + bp_lines;
+}
+
+}  // namespace sluice::web
