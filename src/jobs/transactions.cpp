@@ -192,10 +192,6 @@ struct Flags {
   bool processing_time = false;
 };
 
-KafkaSink<std::string> json_sink(const Flags& f, const std::string& topic) {
-  return KafkaSink<std::string>::builder().bootstrap_servers(f.kafka.bootstrap_servers).topic(topic).build();
-}
-
 template <class Assigner>
 void add_windows(const DataStream<Transaction>& transactions, Assigner assigner, const Flags& f, bool event_time) {
   const OutputTag<Transaction> late("late-transactions");
@@ -250,11 +246,12 @@ void build(StreamEnvironment& env, const Flags& f) {
 
   transactions.filter([](const Transaction& t) { return t.amount_cents > 10000; })
       .name("amount > 100")
-      .map(processed_json)
-      .name("category discount")
-      .sink_to(json_sink(f, f.processed_topic))
-      .name(f.processed_topic);
-  // Keyed by user: the sinks take the value only, so the key is set by a record serializer.
+      .sink_to(KafkaSink<Transaction>::builder()
+                   .bootstrap_servers(f.kafka.bootstrap_servers)
+                   .topic(f.processed_topic)
+                   .value_serializer(processed_json, [](const Transaction& t) { return t.user_id; })
+                   .build())
+      .name(f.processed_topic + " (category discount)");
   transactions.filter([](const Transaction& t) { return t.amount_cents > 50000; })
       .name("amount > 500")
       .sink_to(KafkaSink<Transaction>::builder()
