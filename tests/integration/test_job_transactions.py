@@ -174,6 +174,35 @@ def test_four_outputs_equal_the_reference_at_parallelism_1_and_3(broker):
             assert dict(m.headers() or []).get("error"), f"a dead letter without its reason: {m.value()!r}"
 
 
+def test_processing_time_windows_keep_every_total(broker):
+    """--processing-time (the seed's setting): which window a record lands in depends on when
+    it is read, so only the totals per user and per category are compared."""
+    create_topic(broker.bootstrap, "transactions", 2)
+    good, _ = produce_transactions(broker.bootstrap, 800, seed=12)
+    p = run([SLUICE_BIN, "run", "transactions", "--bootstrap-servers", broker.bootstrap,
+             "--bounded", "--starting-offsets", "earliest", "-p", "2", "--processing-time",
+             "--window", "5s", "--dlq", "dlq-pt"], timeout=300)
+    per_user = defaultdict(lambda: [0, 0])
+    for t in good:
+        per_user[t["user_id"]][0] += 1
+        per_user[t["user_id"]][1] += t["amount_cents"]
+    got = defaultdict(lambda: [0, 0])
+    for m in read_all(broker.bootstrap, "user_aggregations"):
+        v = json.loads(m.value())
+        got[v["user_id"]][0] += v["transaction_count"]
+        got[v["user_id"]][1] += round(v["total_amount"] * 100)
+    assert dict(got) == dict(per_user)
+    per_category = defaultdict(int)
+    for t in good:
+        per_category[t["category"]] += t["amount_cents"]
+    got_categories = defaultdict(int)
+    for line in p.stdout.decode().splitlines():
+        if line.startswith("{"):
+            v = json.loads(line)
+            got_categories[v["category"]] += round(v["total_sales"] * 100)
+    assert dict(got_categories) == dict(per_category)
+
+
 def test_help_names_the_flags():
     out = run([SLUICE_BIN, "run", "transactions", "--help"]).stdout.decode()
     for flag in ("--window", "--processed-topic", "--high-value-topic", "--user-aggregations-topic",
