@@ -186,13 +186,6 @@ test('upload files and find them in their topics', async () => {
   await shot('upload-topic');
 });
 
-test('topics can be deleted from the list', async () => {
-  await go('#/topics');
-  const row = page.locator('#topics-table tr', { hasText: 'orders' });
-  await row.locator('button.danger').click();
-  await page.waitForFunction(() => ![...document.querySelectorAll('#topics-table td a')].some((a) => a.textContent === 'orders'));
-});
-
 test('the overview chart and the broker metrics', async () => {
   await go('');
   await page.waitForSelector('.cards .card');
@@ -229,4 +222,11 @@ test('jobs: the operator graph as a DAG, savepoint and stop from the page', asyn
   assert.equal(await page.locator('#checkpoints-table tbody tr').count(), 2);
   await shot('job-stopped');
   assert.deepEqual(pageErrors, []);
+});
+
+test('topics can be deleted from the list', async () => {
+  await go('#/topics');
+  const row = page.locator('#topics-table tr', { hasText: 'orders' });
+  await row.locator('button.danger').click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('#topics-table td a')].some((a) => a.textContent === 'orders'));
 });
