@@ -124,8 +124,8 @@ def test_frames_above_480p_analysed_and_aggregated(broker):
         v = got[fid]
         assert v["source"] == e["source"] and v["frame_width"] == e["w"] and v["frame_height"] == e["h"]
         assert abs(v["brightness"] - e["mean"]) <= 0.01 * e["mean"], (fid, v["brightness"], e["mean"])
-        assert v["aspect_ratio"] == round(e["w"] / e["h"], 4)
-        assert v["compression_ratio"] == e["compression"]
+        assert abs(v["aspect_ratio"] - e["w"] / e["h"]) <= 0.0001
+        assert abs(v["compression_ratio"] - e["compression"]) <= 0.01
         assert v["frame_size_bytes"] == e["size"]
         assert v["resolution_category"] == e["category"]
     # A uniform grey frame: brightness within 1% (here exactly, as the blocks are flat).
@@ -145,7 +145,7 @@ def test_frames_above_480p_analysed_and_aggregated(broker):
         v = got_aggs[key]
         assert v["frame_count"] == n, key
         assert abs(v["avg_brightness"] - brightness / n) <= 0.01 * brightness / n + 0.01, key
-        assert v["avg_size_bytes"] == round(size / n, 2), key
+        assert abs(v["avg_size_bytes"] - size / n) <= 0.01, key
 
     dlq = read_to_end(broker.bootstrap, "frames-dlq", [0])[0]
     assert sorted(m.value().decode() for m in dlq) == sorted(bad)
