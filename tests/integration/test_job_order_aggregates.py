@@ -51,7 +51,7 @@ def make_orders(n, seed):
     for i in range(n):
         now = BASE_MS + i * STEP_MS
         r = rnd.random()
-        if r < 0.004:
+        if r < 0.004 and i >= 2 * POLL_LAG:
             ts = now - 120_000 - rnd.randrange(60_000)  # late by minutes
         elif r < 0.30:
             ts = now - rnd.randrange(BOUND_MS)  # out of order, within the bound
