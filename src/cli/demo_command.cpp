@@ -1,10 +1,11 @@
 // `sluice demo`: the whole pipeline in one process, for a first look. It starts the
-// embedded broker, creates the click-count seed's input topic, runs a generator of click
-// events into it and a live consumer that prints them, until Ctrl-C (or --seconds), then
-// stops everything cleanly. It serves the dashboard too (--ui); the stream job joins when
-// the engine lands.
+// embedded broker, creates the click-count seed's topics, runs a generator of click events
+// into `input-topic`, the click-count job (src/jobs) from it to `output-topic`, and a live
+// consumer that prints the job's output, until Ctrl-C (or --seconds); then it drains the
+// job and stops everything cleanly. It serves the dashboard (--ui) with the job on it.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,8 @@
 #include "kafka/client/consumer.h"
 #include "kafka/client/producer.h"
 #include "kafka/client/stop_signal.h"
+#include "jobs/job_catalog.h"
+#include "web/engine_jobs.h"
 
 namespace sluice::cli {
 namespace {
@@ -29,6 +32,7 @@ struct DemoOptions {
   std::string listen = "127.0.0.1:9092";
   std::string data_dir = "sluice-demo-data";
   std::string topic = "input-topic";
+  std::string output_topic = "output-topic";
   double rate = 5;
   int seconds = 0;  // 0: until Ctrl-C
   int users = 5;
@@ -62,14 +66,27 @@ void run_generator(const std::string& bootstrap, const DemoOptions& opts,
   producer.flush(5s);
 }
 
+/// The click-count job of `sluice run click-count`, reading what the generator writes.
+JobClient start_click_count(const std::string& bootstrap, const DemoOptions& opts) {
+  const auto& catalog = jobs::job_catalog();
+  auto spec = std::find_if(catalog.begin(), catalog.end(), [](auto& j) { return j.name == "click-count"; });
+  CLI::App flags;
+  auto build = spec->define(flags);
+  flags.parse(std::vector<std::string>{opts.output_topic, "--output-topic", opts.topic, "--input-topic",
+                                       "earliest", "--starting-offsets", bootstrap, "--bootstrap-servers"});
+  StreamEnvironment env;
+  build(env);
+  return env.execute_async("click-count");
+}
+
 /// Prints every record of the topic as it arrives: partition, offset, key and value.
-void run_consumer(const std::string& bootstrap, const DemoOptions& opts,
+void run_consumer(const std::string& bootstrap, const std::string& topic,
                   const std::atomic<bool>& stop) {
   client::Config config;
   config.set("bootstrap.servers", bootstrap);
   config.set("group.id", "sluice-demo");
   client::Consumer consumer(std::move(config));
-  consumer.assign({{opts.topic, 0, RD_KAFKA_OFFSET_BEGINNING}});
+  consumer.assign({{topic, 0, RD_KAFKA_OFFSET_BEGINNING}});
   while (!stop) {
     auto message = consumer.poll(200ms);
     if (!message || message.is_partition_eof()) continue;
@@ -77,7 +94,7 @@ void run_consumer(const std::string& bootstrap, const DemoOptions& opts,
       spdlog::warn("consumer: {}", error.describe());
       continue;
     }
-    std::printf("%s-%d@%lld  %.*s  %.*s\n", opts.topic.c_str(), message.partition(),
+    std::printf("%s-%d@%lld  %.*s  %.*s\n", topic.c_str(), message.partition(),
                 static_cast<long long>(message.offset()),
                 int(message.key().value_or("").size()), message.key().value_or("").data(),
                 int(message.value().value_or("").size()), message.value().value_or("").data());
@@ -112,25 +129,31 @@ void add_demo_command(CLI::App& app) {
     config.log.flush.kind = log::FlushPolicy::kInterval;
     broker::Broker broker(config);
     auto& logs = broker.logs();
-    if (logs.partition_count(opts->topic) == 0) {
-      auto created = logs.create_topic(opts->topic, 1, {});
-      if (!created.ok()) throw std::runtime_error(created.message);
+    for (const std::string& topic : {opts->topic, opts->output_topic}) {
+      if (logs.partition_count(topic) == 0) {
+        auto created = logs.create_topic(topic, 1, {});
+        if (!created.ok()) throw std::runtime_error(created.message);
+      }
     }
     std::thread broker_thread([&] { broker.run(); });
     const std::string bootstrap = broker.advertised_host() + ":" + std::to_string(broker.port());
     std::fprintf(stderr,
-                 "sluice demo: broker at %s (data in %s); generating clicks into '%s' at %g/s.\n"
+                 "sluice demo: broker at %s (data in %s); generating clicks into '%s' at %g/s;\n"
+                 "the click-count job writes to '%s', printed below.\n"
                  "Try from another terminal: kcat -b %s -C -t %s   (Ctrl-C here stops the demo)\n",
                  bootstrap.c_str(), opts->data_dir.c_str(), opts->topic.c_str(), opts->rate,
-                 bootstrap.c_str(), opts->topic.c_str());
-    auto dashboard = start_dashboard(opts->ui, bootstrap, true);
+                 opts->output_topic.c_str(), bootstrap.c_str(), opts->topic.c_str());
+    JobClient job = start_click_count(bootstrap, *opts);
+    web::EngineJobs jobs;
+    jobs.add(job);
+    auto dashboard = start_dashboard(opts->ui, bootstrap, true, &jobs);
     if (dashboard)
       std::fprintf(stderr, "sluice demo: dashboard at %s\n", dashboard->url(true).c_str());
 
     client::StopSignal::install();
     std::atomic<bool> stop{false};
     std::thread generator([&] { run_generator(bootstrap, *opts, stop); });
-    std::thread consumer([&] { run_consumer(bootstrap, *opts, stop); });
+    std::thread consumer([&] { run_consumer(bootstrap, opts->output_topic, stop); });
     const auto started = std::chrono::steady_clock::now();
     while (!client::StopSignal::requested() &&
            (opts->seconds <= 0 || std::chrono::steady_clock::now() - started <
@@ -138,6 +161,9 @@ void add_demo_command(CLI::App& app) {
       std::this_thread::sleep_for(100ms);
     stop = true;
     generator.join();
+    job.stop();  // drain: what the generator wrote is counted and flushed
+    job.wait();
+    std::this_thread::sleep_for(300ms);  // let the consumer print the last counts
     consumer.join();
     dashboard.reset();
     broker.stop();
