@@ -247,6 +247,7 @@ int main(int argc, char** argv) {
   uint64_t records = 500'000;
   double seconds = 10;
   std::string out_file;
+  std::string flush = "every-batch";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--smoke") {
@@ -260,14 +261,16 @@ int main(int argc, char** argv) {
       seconds = std::stod(argv[++i]);
     } else if (a == "--out" && i + 1 < argc) {
       out_file = argv[++i];
+    } else if (a == "--flush" && i + 1 < argc) {
+      flush = argv[++i];
     } else {
-      std::cerr << "usage: bench_engine_kafka [--smoke] [--sluice PATH] [--records N] [--seconds S] [--out FILE]\n";
+      std::cerr << "usage: bench_engine_kafka [--smoke] [--sluice PATH] [--records N] [--seconds S] [--flush every-batch|50ms] [--out FILE]\n";
       return 2;
     }
   }
   spdlog::set_level(spdlog::level::warn);
   try {
-    bench::BrokerProcess broker(sluice_bin, {"--ui", "off"});
+    bench::BrokerProcess broker(sluice_bin, {"--ui", "off", "--flush", flush});
     broker.start();
     std::string b = broker.bootstrap();
     for (auto* t : {"in"}) bench::create_topic(b, t, kPartitions);
@@ -287,7 +290,8 @@ int main(int argc, char** argv) {
     std::ostringstream r;
     r << "# bench_engine_kafka (" << bench::local_time_now() << ", load " << bench::read_first_line("/proc/loadavg")
       << ")\n\nbroker -> KafkaSource -> key_by(user) -> ValueState count -> KafkaSink -> broker; " << records
-      << " click records, " << kUsers << " users, " << kPartitions << " input partitions\n\n"
+      << " click records, " << kUsers << " users, " << kPartitions << " input partitions; broker --flush "
+      << flush << "\n\n"
       << "| run | records/s |\n|---|---|\n"
       << "| hand-written librdkafka consume-count-produce loop | " << bench::fmt("%.0f", hand_rate) << " |\n"
       << "| engine, parallelism 1 | " << bench::fmt("%.0f", p1_rate) << " |\n"
