@@ -57,7 +57,8 @@ std::string format_duration(Duration d) {
 }
 
 std::optional<Timestamp> parse_iso8601(std::string_view t) {
-  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':')
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
+      t[13] != ':' || t[16] != ':')
     return std::nullopt;
   auto digits = [&](size_t at, size_t n, int& v) {
     v = 0;
@@ -86,10 +87,29 @@ std::optional<Timestamp> parse_iso8601(std::string_view t) {
     if (n == 0 || n > 9) return std::nullopt;
     for (; n < 3; ++n) ms *= 10;
   }
-  if (pos < t.size() && t[pos] == 'Z') ++pos;
+  int offset_minutes = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int sign = t[pos] == '+' ? 1 : -1, oh, om;
+    ++pos;
+    if (pos + 2 > t.size() || !digits(pos, 2, oh)) return std::nullopt;
+    pos += 2;
+    if (pos < t.size() && t[pos] == ':') ++pos;
+    if (pos + 2 > t.size() || !digits(pos, 2, om)) return std::nullopt;
+    pos += 2;
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset_minutes = sign * (oh * 60 + om);
+  }
   if (pos != t.size()) return std::nullopt;
   int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
-  return ((days * 24 + h) * 60 + mi) * 60000 + int64_t(s) * 1000 + ms;
+  return ((days * 24 + h) * 60 + mi - offset_minutes) * 60000 + int64_t(s) * 1000 + ms;
+}
+
+Timestamp require_iso8601(std::string_view text) {
+  if (auto t = parse_iso8601(text)) return *t;
+  throw std::invalid_argument("'" + std::string(text.substr(0, 64)) +
+                              "' is not an ISO-8601 timestamp (2024-01-15T10:30:00[.fff][Z|+HH:MM])");
 }
 
 void append_iso8601(std::string& out, Timestamp epoch_ms) {

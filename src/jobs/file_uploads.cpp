@@ -25,7 +25,7 @@
 
 #include "jobs/byte_encodings.h"
 #include "jobs/image_header.h"
-#include "jobs/iso_time_text.h"
+#include "sluice/time_text.h"
 #include "jobs/job_catalog.h"
 #include "jobs/kafka_job_flags.h"
 #include "jobs/uploaded_file_record.h"
@@ -97,7 +97,7 @@ FileInfo parse_file(const KafkaRecordView& r) {
   f.file_size = u.file_size;
   f.file_hash = std::move(u.file_hash);
   f.upload_timestamp = std::move(u.upload_timestamp);
-  f.event_time = parse_iso8601_ms(f.upload_timestamp);
+  f.event_time = require_iso8601(f.upload_timestamp);
   f.mime_type = std::move(u.mime_type);
   f.topic = std::string(r.topic);
   if (has_text_type(f.mime_type, f.filename) && is_utf8_text(u.content)) {
@@ -191,8 +191,8 @@ std::string aggregation_json(const TypeWindow& t) {
   w.begin_object()
       .field("file_type", t.file_type)
       .field("size_category", t.size_category)
-      .field("window_start", format_iso8601_ms(t.start))
-      .field("window_end", format_iso8601_ms(t.end))
+      .field("window_start", format_iso8601(t.start))
+      .field("window_end", format_iso8601(t.end))
       .field("file_count", t.totals.count)
       .field("total_bytes", t.totals.bytes)
       .field("avg_bytes", std::round(double(t.totals.bytes) / double(t.totals.count) * 100.0) / 100.0)
@@ -243,9 +243,9 @@ void add_aggregations(const DataStream<AnalysedFile>& files, Assigner assigner, 
 }
 
 void build(StreamEnvironment& env, const Flags& f) {
-  const Duration window = parse_duration_text(f.window);
+  const Duration window = parse_duration(f.window);
   if (window.count() <= 0) throw std::invalid_argument("--window must be longer than 0");
-  const Duration bound = parse_duration_text(f.max_out_of_orderness);
+  const Duration bound = parse_duration(f.max_out_of_orderness);
   if (f.input_topics.empty()) throw std::invalid_argument("--input-topics needs at least one topic");
   auto builder = f.kafka.source<FileInfo>(f.input_topics.front(), [](const KafkaRecordView& r) {
     return Deserialized<FileInfo>::ok(parse_file(r));

@@ -19,7 +19,7 @@
 #include <cmath>
 #include <map>
 
-#include "jobs/iso_time_text.h"
+#include "sluice/time_text.h"
 #include "jobs/job_catalog.h"
 #include "jobs/kafka_job_flags.h"
 #include "sluice/file_connectors.h"
@@ -81,7 +81,7 @@ Transaction parse_transaction(const JsonValue& json) {
   const JsonValue* ts = json.find("timestamp");
   if (!ts || !ts->is_string()) throw std::invalid_argument("no timestamp (an ISO-8601 string) in the record");
   t.timestamp = ts->as_string();
-  t.event_time = parse_iso8601_ms(t.timestamp);
+  t.event_time = require_iso8601(t.timestamp);
   t.transaction_id = optional_string(json, "transaction_id");
   t.product = optional_string(json, "product");
   t.payment_method = optional_string(json, "payment_method");
@@ -159,8 +159,8 @@ std::string user_aggregation_json(const WindowTotals& u) {
   JsonWriter w;
   w.begin_object()
       .field("user_id", u.key)
-      .field("window_start", format_iso8601_ms(u.start))
-      .field("window_end", format_iso8601_ms(u.end))
+      .field("window_start", format_iso8601(u.start))
+      .field("window_end", format_iso8601(u.end))
       .field("transaction_count", u.totals.count)
       .field("total_amount", to_money(u.totals.cents))
       .field("average_amount", to_money(average))
@@ -172,8 +172,8 @@ std::string category_line(const WindowTotals& c) {
   JsonWriter w;
   w.begin_object()
       .field("category", c.key)
-      .field("window_start", format_iso8601_ms(c.start))
-      .field("window_end", format_iso8601_ms(c.end))
+      .field("window_start", format_iso8601(c.start))
+      .field("window_end", format_iso8601(c.end))
       .field("transaction_count", c.totals.count)
       .field("total_sales", to_money(c.totals.cents))
       .end_object();
@@ -231,9 +231,9 @@ void add_windows(const DataStream<Transaction>& transactions, Assigner assigner,
 }
 
 void build(StreamEnvironment& env, const Flags& f) {
-  const Duration window = parse_duration_text(f.window);
+  const Duration window = parse_duration(f.window);
   if (window.count() <= 0) throw std::invalid_argument("--window must be longer than 0");
-  const Duration bound = parse_duration_text(f.max_out_of_orderness);
+  const Duration bound = parse_duration(f.max_out_of_orderness);
   auto source = f.kafka.source<Transaction>(f.input_topic, json_deserializer<Transaction>(parse_transaction))
                     .dead_letter_topic(f.dlq)
                     .build();

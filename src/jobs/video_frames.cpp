@@ -27,7 +27,7 @@
 
 #include "jobs/byte_encodings.h"
 #include "jobs/image_header.h"
-#include "jobs/iso_time_text.h"
+#include "sluice/time_text.h"
 #include "jobs/job_catalog.h"
 #include "jobs/jpeg_luma.h"
 #include "jobs/kafka_job_flags.h"
@@ -82,7 +82,7 @@ Frame parse_frame(const JsonValue& json) {
   const JsonValue* ts = json.find("timestamp");
   if (!ts || !ts->is_string()) throw std::invalid_argument("no timestamp (an ISO-8601 string) in the record");
   f.timestamp = ts->as_string();
-  f.event_time = parse_iso8601_ms(f.timestamp);
+  f.event_time = require_iso8601(f.timestamp);
   if (const JsonValue* c = json.find("frame_channels"); c && c->is_integer() && c->as_int() > 0 && c->as_int() <= 4)
     f.channels = static_cast<int>(c->as_int());
   const JsonValue* data = json.find("frame_data");
@@ -175,8 +175,8 @@ std::string aggregation_json(const SourceWindow& s) {
   w.begin_object()
       .field("source", s.source)
       .field("resolution_category", s.category)
-      .field("window_start", format_iso8601_ms(s.start))
-      .field("window_end", format_iso8601_ms(s.end))
+      .field("window_start", format_iso8601(s.start))
+      .field("window_end", format_iso8601(s.end))
       .field("frame_count", s.totals.count)
       .field("avg_brightness", round_to(s.totals.brightness_sum / double(s.totals.count), 2))
       .field("avg_size_bytes", round_to(double(s.totals.bytes_sum) / double(s.totals.count), 2))
@@ -226,9 +226,9 @@ void add_aggregations(const DataStream<AnalysedFrame>& frames, Assigner assigner
 }
 
 void build(StreamEnvironment& env, const Flags& f) {
-  const Duration window = parse_duration_text(f.window);
+  const Duration window = parse_duration(f.window);
   if (window.count() <= 0) throw std::invalid_argument("--window must be longer than 0");
-  const Duration bound = parse_duration_text(f.max_out_of_orderness);
+  const Duration bound = parse_duration(f.max_out_of_orderness);
   auto source = f.kafka.source<Frame>(f.input_topic, json_deserializer<Frame>(parse_frame))
                     .dead_letter_topic(f.dlq)
                     // Frames are large records: let one fetch carry several.
