@@ -15,7 +15,4 @@ std::string base64_decode(std::string_view text);
 // MD5 (RFC 1321) of `bytes` as 32 lowercase hex digits.
 std::string md5_hex(std::string_view bytes);
 
-// True when `bytes` is well-formed UTF-8.
-bool is_utf8_text(std::string_view bytes);
-
 }  // namespace sluice::jobs

@@ -25,6 +25,7 @@
 
 #include "jobs/byte_encodings.h"
 #include "jobs/image_header.h"
+#include "common/utf8.h"
 #include "sluice/time_text.h"
 #include "jobs/job_catalog.h"
 #include "jobs/kafka_job_flags.h"
@@ -100,7 +101,7 @@ FileInfo parse_file(const KafkaRecordView& r) {
   f.event_time = require_iso8601(f.upload_timestamp);
   f.mime_type = std::move(u.mime_type);
   f.topic = std::string(r.topic);
-  if (has_text_type(f.mime_type, f.filename) && is_utf8_text(u.content)) {
+  if (has_text_type(f.mime_type, f.filename) && is_valid_utf8(u.content)) {
     f.is_text = true;
     f.text_content = u.content.substr(0, prefix_of_chars(u.content, kTextChars, f.char_count));
     f.line_count = static_cast<int64_t>(std::count(u.content.begin(), u.content.end(), '\n'));
