@@ -24,7 +24,11 @@ async function show() {
   takeTokenFromLocation();  // a #token= link opened in a tab that is already here
   const route = parseRoute();
   const module = pages[route.page];
-  const main = document.getElementById('main');
+  // Each page renders into a fresh element: a redraw still in flight from the page we left
+  // (its timer's last fetch) then lands in the detached old one instead of over this page.
+  const old = document.getElementById('main');
+  const main = old.cloneNode(false);
+  old.replaceWith(main);
   for (const a of document.querySelectorAll('nav.side a[data-page]'))
     a.classList.toggle('active', a.dataset.page === (route.page || 'overview'));
   if (!module) { mount(main, errorBox('No page ' + route.page)); return; }
