@@ -6,6 +6,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "broker/record_fields.h"
 #include "common/byte_order.h"
 #include "common/crc32c.h"
 
@@ -21,46 +22,6 @@ constexpr uint32_t kMaxFrameBytes = 256u * 1024 * 1024;  // far above any real r
 
 enum Kind : uint8_t { kCommit = 1, kRemove = 2, kRemoveGroup = 3, kRemoveTopic = 4 };
 
-class Writer {
- public:
-  template <class T>
-  void fixed(T v) {
-    char b[sizeof(T)];
-    store_be<T>(b, v);
-    out.append(b, sizeof(T));
-  }
-  void str(std::string_view s) {
-    fixed<uint32_t>(uint32_t(s.size()));
-    out.append(s);
-  }
-  std::string out;
-};
-
-struct Truncated {};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <class T>
-  T fixed() {
-    if (in_.size() < sizeof(T)) throw Truncated{};
-    T v = load_be<T>(in_.data());
-    in_.remove_prefix(sizeof(T));
-    return v;
-  }
-  std::string str() {
-    uint32_t n = fixed<uint32_t>();
-    if (in_.size() < n) throw Truncated{};
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
-
 std::string frame(const std::string& payload) {
   std::string out(kFrameHeader, '\0');
   store_be<uint32_t>(out.data(), uint32_t(payload.size()));
@@ -69,7 +30,7 @@ std::string frame(const std::string& payload) {
   return out;
 }
 
-void write_commit(Writer& w, std::string_view group, const GroupOffsets& offsets) {
+void write_commit(RecordWriter& w, std::string_view group, const GroupOffsets& offsets) {
   w.fixed<uint8_t>(kCommit);
   w.str(group);
   w.fixed<uint32_t>(uint32_t(offsets.size()));
@@ -120,7 +81,7 @@ Status OffsetStore::load() {
       if (crc32c(payload.data(), payload.size()) != crc) break;
       try {
         apply(payload);
-      } catch (const Truncated&) {
+      } catch (const TruncatedRecord&) {
         break;
       }
       pos += kFrameHeader + len;
@@ -138,7 +99,7 @@ Status OffsetStore::load() {
 
 void OffsetStore::apply(std::string_view payload) {
   // Parse the whole frame before changing anything: a frame applies whole or not at all.
-  Reader r(payload);
+  RecordReader r(payload);
   auto kind = r.fixed<uint8_t>();
   switch (kind) {
     case kCommit: {
@@ -155,7 +116,7 @@ void OffsetStore::apply(std::string_view payload) {
         e.value.metadata = r.str();
         entries.push_back(std::move(e));
       }
-      if (!r.done()) throw Truncated{};
+      if (!r.done()) throw TruncatedRecord{};
       auto& offsets = groups_[group];
       for (auto& e : entries) offsets[{std::move(e.topic), e.partition}] = std::move(e.value);
       if (offsets.empty()) groups_.erase(group);
@@ -169,7 +130,7 @@ void OffsetStore::apply(std::string_view payload) {
         std::string topic = r.str();
         parts.emplace_back(std::move(topic), r.fixed<int32_t>());
       }
-      if (!r.done()) throw Truncated{};
+      if (!r.done()) throw TruncatedRecord{};
       auto it = groups_.find(group);
       if (it == groups_.end()) return;
       for (const auto& p : parts) it->second.erase(p);
@@ -178,13 +139,13 @@ void OffsetStore::apply(std::string_view payload) {
     }
     case kRemoveGroup: {
       std::string group = r.str();
-      if (!r.done()) throw Truncated{};
+      if (!r.done()) throw TruncatedRecord{};
       groups_.erase(group);
       return;
     }
     case kRemoveTopic: {
       std::string topic = r.str();
-      if (!r.done()) throw Truncated{};
+      if (!r.done()) throw TruncatedRecord{};
       for (auto it = groups_.begin(); it != groups_.end();) {
         auto& offsets = it->second;
         for (auto o = offsets.lower_bound({topic, INT32_MIN});
@@ -195,14 +156,14 @@ void OffsetStore::apply(std::string_view payload) {
       return;
     }
     default:
-      throw Truncated{};  // unknown kind: treated as corruption
+      throw TruncatedRecord{};  // unknown kind: treated as corruption
   }
 }
 
 Status OffsetStore::rewrite() {
   std::string bytes;
   for (const auto& [group, offsets] : groups_) {
-    Writer w;
+    RecordWriter w;
     write_commit(w, group, offsets);
     bytes += frame(w.out);
   }
@@ -247,7 +208,7 @@ Status OffsetStore::commit(std::string_view group, const std::vector<Entry>& ent
   if (entries.empty()) return Status::success();
   GroupOffsets offsets;
   for (const auto& e : entries) offsets[{e.topic, e.partition}] = e.value;
-  Writer w;
+  RecordWriter w;
   write_commit(w, group, offsets);
   return append(w.out);
 }
@@ -255,7 +216,7 @@ Status OffsetStore::commit(std::string_view group, const std::vector<Entry>& ent
 Status OffsetStore::remove(std::string_view group,
                            const std::vector<std::pair<std::string, int32_t>>& partitions) {
   if (partitions.empty() || !has_group(group)) return Status::success();
-  Writer w;
+  RecordWriter w;
   w.fixed<uint8_t>(kRemove);
   w.str(group);
   w.fixed<uint32_t>(uint32_t(partitions.size()));
@@ -268,7 +229,7 @@ Status OffsetStore::remove(std::string_view group,
 
 Status OffsetStore::remove_group(std::string_view group) {
   if (!has_group(group)) return Status::success();
-  Writer w;
+  RecordWriter w;
   w.fixed<uint8_t>(kRemoveGroup);
   w.str(group);
   return append(w.out);
@@ -281,7 +242,7 @@ Status OffsetStore::remove_topic(std::string_view topic) {
     any |= o != offsets.end() && o->first.first == topic;
   }
   if (!any) return Status::success();
-  Writer w;
+  RecordWriter w;
   w.fixed<uint8_t>(kRemoveTopic);
   w.str(topic);
   return append(w.out);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/record_fields.h"
 #include "common/byte_order.h"
 #include "common/clock.h"
 #include "common/crc32c.h"
@@ -16,51 +17,6 @@ namespace {
 constexpr size_t kFrameHeader = 8;
 constexpr uint32_t kMaxFrameBytes = 64u * 1024 * 1024;
 constexpr uint8_t kVersion = 1;
-
-class Writer {
- public:
-  template <class T>
-  void fixed(T v) {
-    char b[sizeof(T)];
-    store_be<T>(b, v);
-    out.append(b, sizeof(T));
-  }
-  void str(std::string_view s) {
-    fixed<uint32_t>(uint32_t(s.size()));
-    out.append(s);
-  }
-  std::string out;
-};
-
-struct Truncated {};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <class T>
-  T fixed() {
-    if (in_.size() < sizeof(T)) throw Truncated{};
-    T v = load_be<T>(in_.data());
-    in_.remove_prefix(sizeof(T));
-    return v;
-  }
-  std::string str() {
-    uint32_t n = fixed<uint32_t>();
-    if (in_.size() < n) throw Truncated{};
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  uint32_t count(size_t min_bytes_each) {
-    uint32_t n = fixed<uint32_t>();
-    if (n > in_.size() / min_bytes_each) throw Truncated{};
-    return n;
-  }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
 
 std::string frame(const std::string& payload) {
   std::string out(kFrameHeader, '\0');
@@ -90,7 +46,7 @@ std::optional<TxnState> parse_state(std::string_view name) {
 }
 
 std::string TransactionLog::serialize(const TransactionMetadata& t) {
-  Writer w;
+  RecordWriter w;
   w.fixed<uint8_t>(kVersion);
   w.str(t.transactional_id);
   w.fixed<int64_t>(t.producer_id);
@@ -123,7 +79,7 @@ std::string TransactionLog::serialize(const TransactionMetadata& t) {
 
 std::optional<TransactionMetadata> TransactionLog::parse(std::string_view payload) {
   try {
-    Reader r(payload);
+    RecordReader r(payload);
     if (r.fixed<uint8_t>() != kVersion) return std::nullopt;
     TransactionMetadata t;
     t.transactional_id = r.str();
@@ -155,7 +111,7 @@ std::optional<TransactionMetadata> TransactionLog::parse(std::string_view payloa
     }
     if (!r.done()) return std::nullopt;
     return t;
-  } catch (const Truncated&) {
+  } catch (const TruncatedRecord&) {
     return std::nullopt;
   }
 }
