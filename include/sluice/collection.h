@@ -1,16 +1,21 @@
 // Collections as sources and sinks, for tests and small programs.
 // CollectionSource<T>: a bounded source of given values (with optional timestamps); with
-// parallelism p, subtask i emits the values at positions i, i+p, ... in order.
+// parallelism p, subtask i emits the values at positions i, i+p, ... in order. Its
+// position is checkpointed; it resumes only at the parallelism it was checkpointed with.
 // CollectSink<T>: gathers what reaches it into a shared, thread-safe Collected<T>.
 #pragma once
 
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "sluice/data_stream.h"
+#include "sluice/serializer.h"
 #include "sluice/sink.h"
 #include "sluice/source.h"
 
@@ -40,6 +45,22 @@ class CollectionSource final : public Source<T> {
       for (int n = 0; n < 512 && next_ < values_->size(); ++n, next_ += step_)
         out.collect((*values_)[next_].first, (*values_)[next_].second);
       return next_ < values_->size() ? SourceStatus::more_available : SourceStatus::end_of_input;
+    }
+    std::string snapshot_state(CheckpointId) override {
+      std::string out;
+      StateWriter w(out);
+      w.varint(next_);
+      w.varint(step_);
+      return out;
+    }
+    void restore_state(const std::vector<std::string_view>& states) override {
+      for (std::string_view blob : states) {
+        StateReader r(blob);
+        size_t next = r.varint(), step = r.varint();
+        if (step != step_)
+          throw std::invalid_argument("a collection source resumes only at the parallelism it was checkpointed with");
+        if (next % step_ == next_ % step_) next_ = next;  // this subtask's own position
+      }
     }
 
    private:

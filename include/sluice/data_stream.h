@@ -158,6 +158,7 @@ class DataStream {
     auto& n = detail::add_node<T>(*env_, "sink", "Sink", [shared](const SubtaskInfo& info) {
       return std::make_unique<runtime::SinkOperator<T>>(shared->create_writer(info));
     });
+    n.committer = shared->checkpoint_committer();
     int id = n.id;
     connect_to(id, 0);
     return DataStreamSink(env_, id);

@@ -10,11 +10,20 @@
 // Splits: a reader that reads several independent inputs (Kafka partitions) passes a split
 // number with each record; the runtime keeps one watermark per split and emits their
 // minimum, leaving out splits that are idle or finished (finish_split).
+//
+// Checkpoints: snapshot_state() returns the reader's position (Kafka offsets), between two
+// polls; restore_state() gets, before open(), every position that the subtasks of the
+// previous run saved (the parallelism may differ: take what is yours);
+// notify_checkpoint_complete() follows a durable checkpoint (the Kafka reader commits its
+// offsets to the group then). A reader that keeps no position restarts from its start.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "sluice/checkpoint.h"
 #include "sluice/subtask_info.h"
 #include "sluice/time.h"
 
@@ -49,6 +58,10 @@ class SourceReader {
   virtual SourceStatus poll(SourceOutput<T>& output) = 0;
   // Called once, on the subtask's thread, after the last poll (also on cancel).
   virtual void close() {}
+
+  virtual std::string snapshot_state(CheckpointId id) { return {}; }
+  virtual void restore_state(const std::vector<std::string_view>& states) {}
+  virtual void notify_checkpoint_complete(CheckpointId id) {}
 };
 
 template <class T>

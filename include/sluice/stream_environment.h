@@ -21,6 +21,8 @@ namespace sluice {
 template <class T>
 class DataStream;
 
+using checkpoint::CheckpointStats;
+using checkpoint::CheckpointStatus;
 using runtime::JobFailure;
 using runtime::JobSnapshot;
 using runtime::JobState;
@@ -37,6 +39,13 @@ class JobClient {
   void stop() { run_->stop(); }
   JobState state() const { return run_->state(); }
   JobSnapshot snapshot() const { return run_->snapshot(); }
+  // Writes a savepoint into `dir` and returns its path; blocks until it is durable.
+  // Throws std::runtime_error when it fails (the job goes on).
+  std::string trigger_savepoint(const std::string& dir) { return run_->trigger_savepoint(dir); }
+  // A savepoint, then the job ends without draining: resume it with
+  // StreamEnvironment::restore_from(path). wait() returns once it has ended.
+  std::string stop_with_savepoint(const std::string& dir) { return run_->stop_with_savepoint(dir); }
+  std::vector<CheckpointStats> checkpoints() const { return run_->checkpoints(); }
   const std::string& name() const { return run_->name(); }
 
  private:
@@ -59,6 +68,23 @@ class StreamEnvironment {
   StreamEnvironment& set_buffer_timeout(Duration timeout) { config_.buffer_timeout = timeout; return *this; }
   // Batches a channel holds before its producer blocks (back-pressure).
   StreamEnvironment& set_channel_capacity(size_t batches) { config_.channel_capacity = batches; return *this; }
+  // Periodic checkpoints every `interval` into `dir` (chk-<id> directories, the newest
+  // `retained` kept). A job whose `dir` holds checkpoints resumes from the newest whole one.
+  StreamEnvironment& enable_checkpointing(Duration interval, std::string dir, int retained = 3) {
+    config_.checkpoints.interval = interval;
+    config_.checkpoints.dir = std::move(dir);
+    config_.checkpoints.retained = retained;
+    return *this;
+  }
+  StreamEnvironment& set_checkpoint_timeout(Duration timeout) { config_.checkpoints.timeout = timeout; return *this; }
+  // Start from this savepoint (or checkpoint) directory. State is matched to operators by
+  // uid (DataStream::uid, else the operator's name); state of an operator the job no
+  // longer has is an error unless allowed.
+  StreamEnvironment& restore_from(std::string path, bool allow_non_restored_state = false) {
+    config_.checkpoints.restore_from = std::move(path);
+    config_.checkpoints.allow_non_restored_state = allow_non_restored_state;
+    return *this;
+  }
   // The processing-time clock (tests pass a ManualClock).
   StreamEnvironment& set_clock(std::shared_ptr<ProcessingClock> clock) { config_.clock = std::move(clock); return *this; }
 

@@ -121,9 +121,11 @@ class SinkOperator final : public OneInputOperator<T, T> {
   }
   // A finished input (bounded, or a stop) is flushed; a cancel or failure only closes.
   void close() override { writer_->close(); }
+  void notify_checkpoint_complete(CheckpointId id) override { writer_->notify_checkpoint_complete(id); }
 
  protected:
   void on_end_input() override { writer_->flush(); }
+  void on_checkpoint_barrier(CheckpointId id) override { writer_->prepare_checkpoint(id); }
 
  private:
   std::unique_ptr<SinkWriter<T>> writer_;

@@ -1,5 +1,6 @@
 // InputGate: a task's view of one input edge's channels (one per upstream subtask). The
-// task polls its gates; a gate hands records to the head operator's RecordInput<T> and
+// task polls its gates; a gate hands records to the head operator's RecordInput<T> (but
+// takes nothing from a channel the task has blocked for a barrier alignment) and
 // control events, tagged with the channel's index in the task, to the task's
 // ChannelStatus, which combines them (minimum watermark, idleness, end of input).
 #pragma once
@@ -16,6 +17,8 @@ class ControlReceiver {
  public:
   virtual ~ControlReceiver() = default;
   virtual void on_channel_control(size_t channel, const Control& control) = 0;
+  // Held back by a checkpoint barrier alignment: the gate leaves the channel alone.
+  virtual bool channel_blocked(size_t channel) const = 0;
 };
 
 class InputGate {
@@ -35,7 +38,7 @@ class TypedInputGate final : public InputGate {
   size_t poll(ControlReceiver& receiver) override {
     size_t taken = 0;
     for (size_t i = 0; i < channels_.size(); ++i) {
-      if (!channels_[i]->try_pop(batch_)) continue;
+      if (receiver.channel_blocked(first_channel_ + i) || !channels_[i]->try_pop(batch_)) continue;
       ++taken;
       for (auto& record : batch_.records)
         input_->process_record(std::move(record.value), record.timestamp);

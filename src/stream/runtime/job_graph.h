@@ -5,6 +5,8 @@
 // StreamOps made by the typed API that can build its channels, outputs and input gates.
 #pragma once
 
+#include "sluice/checkpoint.h"
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -111,6 +113,7 @@ struct GraphNode {
   std::function<std::unique_ptr<StreamOperator>(const SubtaskInfo&)> make_operator;
   std::map<std::string, std::shared_ptr<const StreamOps>> outputs;  // stream id -> record type
   std::vector<int> input_edges;  // indices into JobGraph::edges
+  std::shared_ptr<CheckpointCommitter> committer;  // sinks with job-wide commits
 };
 
 struct JobGraph {

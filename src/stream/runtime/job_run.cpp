@@ -1,6 +1,7 @@
 #include "stream/runtime/job_run.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -44,6 +45,82 @@ JobRun::~JobRun() {
     cancel();
     for (auto& t : tasks_) t->join();
   }
+  if (coordinator_ && !coordinator_closed_.exchange(true)) coordinator_->shutdown(false);
+}
+
+void JobRun::assign_uids() {
+  std::map<std::string, int> seen;
+  uid_.resize(graph_.nodes.size());
+  for (auto& node : graph_.nodes) {
+    std::string base = node.uid.empty() ? node.name : node.uid;
+    int n = ++seen[base];
+    if (!node.uid.empty() && n > 1)
+      throw std::invalid_argument(fmt::format("two operators have the uid '{}': uids must be unique", node.uid));
+    uid_[node.id] = n == 1 ? base : fmt::format("{}#{}", base, n);
+  }
+}
+
+void JobRun::choose_restore() {
+  const CheckpointSettings& cs = config_.checkpoints;
+  for (auto& node : graph_.nodes)
+    if (node.committer &&
+        std::find(committers_.begin(), committers_.end(), node.committer) == committers_.end())
+      committers_.push_back(node.committer);
+  if (!cs.dir.empty()) {
+    for (auto& [id, path] : checkpoint::list_checkpoints(cs.dir)) next_checkpoint_id_ = std::max(next_checkpoint_id_, id + 1);
+  }
+  if (!cs.restore_from.empty()) {
+    restored_ = checkpoint::read_checkpoint(cs.restore_from);  // throws CorruptCheckpoint: a clear error
+  } else if (!cs.dir.empty() && !checkpoint::list_checkpoints(cs.dir).empty()) {
+    std::optional<CheckpointId> committed;
+    for (auto& c : committers_) {
+      CheckpointId last = c->last_committed().value_or(0);
+      committed = committed ? std::min(*committed, last) : last;
+    }
+    restored_ = checkpoint::latest_valid_checkpoint(cs.dir, committed);
+    if (!restored_) spdlog::warn("job '{}': no usable checkpoint in {}; starting from the beginning", name_, cs.dir);
+  }
+  if (!restored_) return;
+  next_checkpoint_id_ = std::max(next_checkpoint_id_, restored_->id + 1);
+  if (restored_->max_parallelism != config_.max_parallelism)
+    throw std::invalid_argument(fmt::format(
+        "{} was written with maximum parallelism {}, and this job has {}: keyed state cannot be split "
+        "differently; set_max_parallelism({})",
+        restored_->path.string(), restored_->max_parallelism, config_.max_parallelism, restored_->max_parallelism));
+  std::vector<std::string> unmatched;
+  for (auto& [uid, op] : restored_->operators)
+    if (std::find(uid_.begin(), uid_.end(), uid) == uid_.end()) unmatched.push_back(uid);
+  if (!unmatched.empty() && !cs.allow_non_restored_state)
+    throw std::invalid_argument(fmt::format(
+        "{} holds state of operators this job does not have (uid {}); give the operators their old uids, or "
+        "allow non-restored state (--allow-non-restored-state) to drop it",
+        restored_->path.string(), fmt::join(unmatched, ", ")));
+  for (auto& uid : unmatched) spdlog::warn("job '{}': the state of operator '{}' is not restored: no such operator", name_, uid);
+  spdlog::info("job '{}': restoring {} {} ({})", name_, restored_->savepoint ? "savepoint" : "checkpoint",
+               restored_->id, restored_->path.string());
+}
+
+void JobRun::make_coordinator() {
+  std::vector<checkpoint::CheckpointCoordinator::OperatorInfo> ops;
+  for (auto& node : graph_.nodes) ops.push_back({uid_[node.id], node.name, parallelism_[node.id]});
+  if (config_.checkpoints.interval.count() > 0 && config_.checkpoints.dir.empty())
+    throw std::invalid_argument("periodic checkpoints need a checkpoint directory (--checkpoint-dir)");
+  checkpoint::CheckpointCoordinator::Hooks hooks;
+  hooks.all_tasks_running = [this] {
+    return std::none_of(tasks_.begin(), tasks_.end(), [](auto& t) { return t->finished(); }) && !cancelled_.load() &&
+           !stop_.load();
+  };
+  hooks.trigger_sources = [this](CheckpointId id, bool stop) {
+    for (auto& t : tasks_)
+      if (t->is_source()) t->trigger_checkpoint(id, stop);
+  };
+  hooks.notify_complete = [this](CheckpointId id) {
+    for (auto& t : tasks_) t->notify_checkpoint_complete(id);
+  };
+  hooks.fail_job = [this](const std::string& error) { task_failed("checkpoint coordinator", error); };
+  coordinator_ = std::make_unique<checkpoint::CheckpointCoordinator>(
+      name_, config_.checkpoints, config_.max_parallelism, std::move(ops), tasks_.size(), committers_,
+      std::move(hooks), next_checkpoint_id_);
 }
 
 void JobRun::build() {
@@ -60,6 +137,8 @@ void JobRun::build() {
                                                             : Partitioning::rebalance;
   };
 
+  assign_uids();
+  choose_restore();
   for (auto& node : graph_.nodes) {
     int p = node.parallelism > 0 ? node.parallelism : config_.parallelism;
     if (p > config_.max_parallelism)
@@ -115,10 +194,14 @@ void JobRun::build() {
       SubtaskInfo info{node.name, s, p, config_.max_parallelism};
       std::unique_ptr<StreamOperator> op = node.make_operator(info);
       op->setup(OperatorSetup{info, config_.clock.get(), metrics_[node.id][s].get(), node.route_failures});
+      if (restored_) {
+        OperatorRestore state = restored_->restore_for(uid_[node.id], s, p);
+        if (!state.empty()) op->initialize_state(state);
+      }
       ops[node.id].push_back(op.get());
       Task* task = tasks_of_node_[node.id][s];
       if (node.kind == "source") task->set_source(dynamic_cast<SourceDriver*>(op.get()));
-      task->add_operator(std::move(op));
+      task->add_operator(std::move(op), node.id);
     }
   }
 
@@ -196,17 +279,45 @@ void JobRun::build() {
 void JobRun::start() {
   if (started_.exchange(true)) throw std::logic_error("a job runs once");
   started_ms_ = wall_clock_ms();
+  make_coordinator();
+  for (auto& c : committers_) c->open(restored_ ? restored_->id : 0);
   spdlog::info("job '{}': starting {} tasks", name_, tasks_.size());
   for (auto& t : tasks_) t->start();
+  coordinator_->start();
 }
 
 void JobRun::wait() {
   for (auto& t : tasks_) t->join();
+  bool failed;
+  {
+    std::lock_guard lock(mutex_);
+    failed = !failure_.empty();
+  }
+  if (coordinator_ && !coordinator_closed_.exchange(true)) coordinator_->shutdown(!failed && !cancelled_.load());
   {
     std::lock_guard lock(mutex_);
     joined_ = true;
     if (!failure_.empty()) throw JobFailure(fmt::format("job '{}' failed: {}", name_, failure_));
   }
+}
+
+void JobRun::acknowledge_checkpoint(CheckpointId id, checkpoint::TaskAck ack) {
+  coordinator_->acknowledge(id, std::move(ack));
+}
+
+void JobRun::decline_checkpoint(CheckpointId id, const std::string& reason) { coordinator_->decline(id, reason); }
+
+std::string JobRun::savepoint(const std::string& dir, bool stop) {
+  if (!started_.load() || !coordinator_) throw std::runtime_error("the job has not started");
+  if (dir.empty()) throw std::invalid_argument("a savepoint needs a directory");
+  return coordinator_->savepoint(dir, stop).get();
+}
+
+std::string JobRun::trigger_savepoint(const std::string& dir) { return savepoint(dir, false); }
+std::string JobRun::stop_with_savepoint(const std::string& dir) { return savepoint(dir, true); }
+
+std::vector<checkpoint::CheckpointStats> JobRun::checkpoints() const {
+  return coordinator_ ? coordinator_->history() : std::vector<checkpoint::CheckpointStats>{};
 }
 
 void JobRun::cancel() {
@@ -266,6 +377,11 @@ JobSnapshot JobRun::snapshot() const {
                                                  ? Partitioning::forward
                                                  : Partitioning::rebalance);
     snap.edges.push_back({e.source, e.target, partitioning_name(p)});
+  }
+  snap.checkpoints = checkpoints();
+  if (restored_) {
+    snap.restored_from = restored_->path.string();
+    snap.restored_id = restored_->id;
   }
   return snap;
 }

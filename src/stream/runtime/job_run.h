@@ -4,6 +4,11 @@
 // thread per subtask of each chain. Thread-safe: wait/cancel/stop/snapshot may be called
 // from any thread. The first failing task cancels the whole job; wait() then throws
 // JobFailure with the task's error.
+//
+// Checkpoints: a CheckpointCoordinator takes periodic checkpoints (JobConfig::checkpoints)
+// and savepoints on request. On construction the run restores, if asked to or if the
+// checkpoint directory holds checkpoints, the newest whole one (for jobs with exactly-once
+// sinks: the newest whose output was committed); operators match state by uid (or name).
 #pragma once
 
 #include <atomic>
@@ -13,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "stream/checkpoint/checkpoint_coordinator.h"
+#include "stream/checkpoint/checkpoint_storage.h"
 #include "stream/runtime/job_config.h"
 #include "stream/runtime/job_graph.h"
 #include "stream/runtime/task.h"
@@ -51,6 +58,9 @@ struct JobSnapshot {
   std::string failure;
   std::vector<Vertex> vertices;
   std::vector<Edge> edges;
+  std::vector<checkpoint::CheckpointStats> checkpoints;  // oldest first
+  std::string restored_from;  // the checkpoint or savepoint the run started from, if any
+  CheckpointId restored_id = 0;
 };
 
 class JobRun final : private TaskOwner {
@@ -70,13 +80,27 @@ class JobRun final : private TaskOwner {
   void stop();
   JobState state() const;
   JobSnapshot snapshot() const;
+  // Takes a savepoint into `dir` and returns its path (blocks); with stop_with_savepoint
+  // the job then ends without draining (windows keep their state in the savepoint).
+  // Throws std::runtime_error when it fails; the job goes on.
+  std::string trigger_savepoint(const std::string& dir);
+  std::string stop_with_savepoint(const std::string& dir);
+  std::vector<checkpoint::CheckpointStats> checkpoints() const;
+  // The checkpoint this run restored, or nullptr.
+  std::shared_ptr<const checkpoint::LoadedCheckpoint> restored() const { return restored_; }
   const std::string& name() const { return name_; }
 
  private:
   bool cancelled() const override { return cancelled_.load(); }
   bool stop_requested() const override { return stop_.load(); }
   void task_failed(const std::string& task, const std::string& error) override;
+  void acknowledge_checkpoint(CheckpointId id, checkpoint::TaskAck ack) override;
+  void decline_checkpoint(CheckpointId id, const std::string& reason) override;
   void build();
+  void choose_restore();
+  void assign_uids();
+  void make_coordinator();
+  std::string savepoint(const std::string& dir, bool stop);
   void close_channels();
 
   std::string name_;
@@ -89,6 +113,12 @@ class JobRun final : private TaskOwner {
   std::vector<std::vector<Task*>> tasks_of_node_;                        // [node][subtask]
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<std::function<void()>> channel_closers_;
+  std::vector<std::string> uid_;  // per node: its state's identity in checkpoints
+  std::vector<std::shared_ptr<CheckpointCommitter>> committers_;
+  std::shared_ptr<const checkpoint::LoadedCheckpoint> restored_;
+  CheckpointId next_checkpoint_id_ = 1;
+  std::unique_ptr<checkpoint::CheckpointCoordinator> coordinator_;
+  std::atomic<bool> coordinator_closed_{false};
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> started_{false};

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "sluice/functions.h"
 #include "stream/runtime/operator.h"
@@ -21,8 +24,25 @@ template <class K, class Out, class OnTimerCtx>
 class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, protected TimerService {
  public:
   void open() override {
-    state_ = std::make_unique<state::HeapKeyedStateBackend<K>>(this->clock());
+    state_ = std::make_unique<state::HeapKeyedStateBackend<K>>(this->clock(), this->subtask().max_parallelism);
+    if (restore_) {
+      state_->restore(*restore_);
+      restore_timers("timers/event", event_timers_);
+      restore_timers("timers/processing", processing_timers_);
+      restore_.reset();
+    }
   }
+
+  // Checkpoints: keyed state ("state/<name>") and both timer queues, by key group.
+  void snapshot_state(CheckpointId, OperatorSnapshot& out) override {
+    state_->snapshot(out.keyed);
+    std::map<int, std::string> event, processing;
+    event_timers_.snapshot(event, this->subtask().max_parallelism);
+    processing_timers_.snapshot(processing, this->subtask().max_parallelism);
+    if (!event.empty()) out.keyed["timers/event"] = std::move(event);
+    if (!processing.empty()) out.keyed["timers/processing"] = std::move(processing);
+  }
+  void initialize_state(const OperatorRestore& state) override { restore_ = state; }
 
   Timestamp next_processing_timer() const override { return processing_timers_.next(); }
 
@@ -75,6 +95,13 @@ class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, 
     call_on_timer(time);
   }
 
+  void restore_timers(const std::string& section, TimerQueue<K>& queue) {
+    auto it = restore_->keyed.find(section);
+    if (it == restore_->keyed.end()) return;
+    for (auto& [group, bytes] : it->second) queue.restore(bytes);
+  }
+
+  std::optional<OperatorRestore> restore_;
   std::unique_ptr<state::HeapKeyedStateBackend<K>> state_;
   TimerQueue<K> event_timers_;
   TimerQueue<K> processing_timers_;

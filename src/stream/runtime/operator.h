@@ -3,7 +3,10 @@
 // interfaces (record_input(i) for input i) and control events through process_control;
 // it emits through the outputs the runtime wires to it. Watermarks: the base class keeps
 // the current watermark, calls on_watermark() (fire timers, emit results), then forwards
-// the watermark; end of input calls on_end_input() and forwards it.
+// the watermark; end of input calls on_end_input() and forwards it (a suspend, when the
+// job stops with a savepoint, is forwarded without on_end_input()). Checkpoints: the task
+// calls snapshot_state() of each of its operators when a barrier is aligned, then passes
+// the barrier down the chain; initialize_state() comes before open() on a restore.
 #pragma once
 
 #include <fmt/format.h>
@@ -15,6 +18,7 @@
 #include <string>
 #include <typeinfo>
 
+#include "sluice/checkpoint.h"
 #include "sluice/functions.h"
 #include "sluice/subtask_info.h"
 #include "stream/runtime/output.h"
@@ -79,13 +83,24 @@ class StreamOperator : public ControlInput {
         on_watermark(watermark_);
         break;
       case ControlKind::end_of_input:
-        on_end_input();
+        if (!control.suspended()) on_end_input();
+        break;
+      case ControlKind::checkpoint_barrier:
+        on_checkpoint_barrier(static_cast<CheckpointId>(control.value));
         break;
       default:
         break;
     }
     forward_control(control);
   }
+
+  // Checkpoints, on the subtask's thread. snapshot_state adds this operator's state to
+  // `out` (it may throw: the checkpoint is then declined, the job goes on);
+  // initialize_state hands back what a previous run saved under the operator's uid, before
+  // open(); notify_checkpoint_complete follows a checkpoint that is durable.
+  virtual void snapshot_state(CheckpointId id, OperatorSnapshot& out) {}
+  virtual void initialize_state(const OperatorRestore& state) {}
+  virtual void notify_checkpoint_complete(CheckpointId id) {}
 
   // The earliest processing-time timer of this operator, or kMaxTimestamp.
   virtual Timestamp next_processing_timer() const { return kMaxTimestamp; }
@@ -101,6 +116,9 @@ class StreamOperator : public ControlInput {
  protected:
   virtual void on_watermark(Timestamp watermark) {}
   virtual void on_end_input() {}
+  // The barrier passes (after the task took the snapshots): sinks make their writes
+  // durable here, before the task acknowledges the checkpoint.
+  virtual void on_checkpoint_barrier(CheckpointId id) {}
 
   OutputBase* find_side_output(const std::string& id) {
     auto it = side_outputs_.find(id);

@@ -20,6 +20,8 @@ class SourceDriver {
   // Ends the stream: the final watermark (so every event-time window fires), then end of
   // input through the chain.
   virtual void finish() = 0;
+  // Ends the stream for a stop with a savepoint: no final watermark, no end-of-input work.
+  virtual void suspend() = 0;
 };
 
 template <class T>
@@ -37,6 +39,21 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
     update_watermark();
     return status;
   }
+
+  // Checkpoints: the reader's position, one blob per subtask ("reader" section).
+  void snapshot_state(CheckpointId id, OperatorSnapshot& out) override {
+    std::string state = reader_->snapshot_state(id);
+    if (!state.empty()) out.operator_state["reader"] = std::move(state);
+  }
+  void initialize_state(const OperatorRestore& state) override {
+    auto it = state.operator_state.find("reader");
+    if (it != state.operator_state.end()) reader_->restore_state(it->second);
+  }
+  void notify_checkpoint_complete(CheckpointId id) override { reader_->notify_checkpoint_complete(id); }
+
+  // Stop with a savepoint: the stream ends without the final watermark, and downstream
+  // operators keep their state (windows do not fire): it lives on in the savepoint.
+  void suspend() override { this->process_control(Control::suspend()); }
 
   void finish() override {
     // An idle source (e.g. its last split just finished) becomes active again first:

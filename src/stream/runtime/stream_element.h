@@ -21,7 +21,9 @@ enum class ControlKind : uint8_t {
   watermark,     // value: the watermark
   idle,          // the sender has no data for now: leave it out of watermark minimums
   active,        // the sender has data again
-  end_of_input,  // the sender is done; nothing follows
+  end_of_input,  // the sender is done; nothing follows (value: kSuspend when the job stops
+                 // with a savepoint: operators keep their state and skip end-of-input work)
+  checkpoint_barrier,  // value: the checkpoint id; everything before it is in that checkpoint
 };
 
 struct Control {
@@ -32,6 +34,12 @@ struct Control {
   static Control idle() { return {ControlKind::idle, 0}; }
   static Control active() { return {ControlKind::active, 0}; }
   static Control end_of_input() { return {ControlKind::end_of_input, 0}; }
+  static constexpr Timestamp kSuspend = 1;
+  static Control suspend() { return {ControlKind::end_of_input, kSuspend}; }
+  static Control barrier(uint64_t checkpoint_id) {
+    return {ControlKind::checkpoint_barrier, static_cast<Timestamp>(checkpoint_id)};
+  }
+  bool suspended() const { return kind == ControlKind::end_of_input && value == kSuspend; }
 };
 
 template <class T>

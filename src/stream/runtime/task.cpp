@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace sluice::runtime {
@@ -62,8 +64,94 @@ void Task::close_operators(bool quietly) {
   }
 }
 
+void Task::trigger_checkpoint(CheckpointId id, bool stop) {
+  stop_after_trigger_.store(stop);
+  triggered_.store(id);
+  wakeup_.notify();
+}
+
+void Task::notify_checkpoint_complete(CheckpointId id) {
+  CheckpointId seen = completed_.load();
+  while (id > seen && !completed_.compare_exchange_weak(seen, id)) {
+  }
+  wakeup_.notify();
+}
+
+void Task::handle_notifications() {
+  CheckpointId done = completed_.load(std::memory_order_relaxed);
+  if (done <= notified_) return;
+  notified_ = done;
+  for (auto& op : operators_) op->notify_checkpoint_complete(done);
+}
+
+bool Task::handle_trigger() {
+  CheckpointId id = triggered_.load(std::memory_order_relaxed);
+  if (id <= last_checkpoint_) return false;
+  bool stop = stop_after_trigger_.load();
+  last_checkpoint_ = id;
+  take_checkpoint(id, 0);
+  if (stop) {
+    flush_outputs();
+    source_->suspend();
+    return true;
+  }
+  return false;
+}
+
+void Task::take_checkpoint(CheckpointId id, int64_t alignment_ns) {
+  checkpoint::TaskAck ack;
+  ack.alignment_ns = alignment_ns;
+  std::string declined;
+  for (size_t i = 0; i < operators_.size(); ++i) {
+    checkpoint::TaskAck::Operator entry{nodes_[i], operators_[i]->subtask().index, {}};
+    try {
+      operators_[i]->snapshot_state(id, entry.snapshot);
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      declined = fmt::format("operator '{}' ({}/{}) cannot snapshot its state: {}", operators_[i]->name(),
+                             entry.subtask + 1, operators_[i]->subtask().parallelism, e.what());
+      break;
+    }
+    ack.operators.push_back(std::move(entry));
+  }
+  // The barrier goes on even when the snapshot failed, so that no consumer waits for it.
+  head()->process_control(Control::barrier(id));
+  if (declined.empty()) owner_->acknowledge_checkpoint(id, std::move(ack));
+  else owner_->decline_checkpoint(id, declined);
+}
+
+void Task::on_barrier(size_t channel, CheckpointId id) {
+  if (id <= last_checkpoint_) return;  // an abandoned checkpoint's late barrier
+  if (aligning_ && id > aligning_) {
+    // A newer checkpoint started: the older one was abandoned by the coordinator.
+    std::fill(blocked_.begin(), blocked_.end(), 0);
+    aligning_ = 0;
+  }
+  if (!aligning_) {
+    aligning_ = id;
+    alignment_start_ = std::chrono::steady_clock::now();
+  }
+  blocked_[channel] = 1;
+  finish_alignment_if_complete();
+}
+
+void Task::finish_alignment_if_complete() {
+  if (!aligning_) return;
+  for (size_t i = 0; i < channels_.size(); ++i)
+    if (!blocked_[i] && !channels_[i].ended) return;
+  CheckpointId id = aligning_;
+  aligning_ = 0;
+  last_checkpoint_ = id;
+  std::fill(blocked_.begin(), blocked_.end(), 0);
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - alignment_start_).count();
+  take_checkpoint(id, ns);
+}
+
 void Task::run_source() {
   while (!owner_->cancelled()) {
+    handle_notifications();
+    if (handle_trigger()) return;
     if (owner_->stop_requested()) {
       source_->finish();
       return;
@@ -82,6 +170,7 @@ void Task::run_source() {
 
 void Task::run_inputs() {
   while (!owner_->cancelled() && !inputs_ended_) {
+    handle_notifications();
     size_t taken = 0;
     for (auto& gate : gates_) taken += gate->poll(*this);
     if (inputs_ended_) break;
@@ -143,11 +232,17 @@ void Task::on_channel_control(size_t channel, const Control& control) {
       break;
     case ControlKind::end_of_input:
       status.ended = true;
-      recompute_watermark();
+      status.suspended = control.suspended();
+      finish_alignment_if_complete();
+      if (!control.suspended()) recompute_watermark();
       if (std::all_of(channels_.begin(), channels_.end(), [](auto& c) { return c.ended; })) {
         inputs_ended_ = true;
-        head()->process_control(Control::end_of_input());
+        bool suspended = std::any_of(channels_.begin(), channels_.end(), [](auto& c) { return c.suspended; });
+        head()->process_control(suspended ? Control::suspend() : Control::end_of_input());
       }
+      break;
+    case ControlKind::checkpoint_barrier:
+      on_barrier(channel, static_cast<CheckpointId>(control.value));
       break;
     case ControlKind::none:
       break;

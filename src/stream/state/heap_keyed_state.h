@@ -3,16 +3,28 @@
 // include/sluice/state.h read and write the entry of the current key, which the operator
 // sets before every record or timer. TTL entries carry the processing time of their last
 // write (or read) and are dropped when found expired. Single-threaded: the subtask's thread.
+//
+// Checkpoints: snapshot() writes each state as a keyed section "state/<name>", its entries
+// grouped by the key group of their key (key, value[, last touched]) through
+// sluice::Serializer. restore() keeps the restored bytes per state and decodes them when
+// the state is first asked for, because only then are its value type and TTL known; a
+// state nobody asks for again is written back unchanged by the next snapshot.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string_view>
+#include <vector>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
 #include <unordered_map>
 
+#include "sluice/checkpoint.h"
+#include "sluice/serializer.h"
 #include "sluice/state.h"
+#include "stream/runtime/key_groups.h"
 #include "stream/runtime/processing_clock.h"
 
 namespace sluice::state {
@@ -24,12 +36,49 @@ class StateTableBase {
   // Drops every expired entry (TTL tables); returns how many.
   virtual size_t purge_expired() { return 0; }
   virtual const std::type_info& value_type() const = 0;
+  // Appends every entry to the bytes of its key group.
+  virtual void snapshot(std::map<int, std::string>& groups, int max_parallelism) const = 0;
+  // Adds the entries of one key group's bytes.
+  virtual void restore(std::string_view bytes) = 0;
 };
+
+template <class T>
+std::string not_serializable(const std::string& what) {
+  return what + " of type " + typeid(T).name() +
+         " cannot be checkpointed: make it an aggregate of serializable fields or specialize "
+         "sluice::Serializer for it (include/sluice/serializer.h)";
+}
 
 template <class K>
 class HeapKeyedStateBackend {
  public:
-  explicit HeapKeyedStateBackend(const ProcessingClock* clock) : clock_(clock) {}
+  explicit HeapKeyedStateBackend(const ProcessingClock* clock, int max_parallelism = 128)
+      : clock_(clock), max_parallelism_(max_parallelism) {}
+
+  static constexpr std::string_view kSectionPrefix = "state/";
+
+  void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) const {
+    for (auto& [name, table] : tables_) table->snapshot(keyed[std::string(kSectionPrefix) + name], max_parallelism_);
+    for (auto& [name, groups] : pending_) {
+      auto& out = keyed[std::string(kSectionPrefix) + name];
+      for (auto& [group, bytes] : groups) out[group].append(bytes);
+    }
+    std::erase_if(keyed, [](auto& kv) { return kv.second.empty(); });
+  }
+  // Takes the "state/..." sections of `state`; the views must outlive the first access.
+  void restore(const OperatorRestore& state) {
+    for (auto& [section, groups] : state.keyed) {
+      if (section.rfind(kSectionPrefix, 0) != 0) continue;
+      std::string name = section.substr(kSectionPrefix.size());
+      auto it = tables_.find(name);
+      if (it != tables_.end()) {
+        for (auto& [g, bytes] : groups) it->second->restore(bytes);
+      } else {
+        auto& p = pending_[name];
+        p.insert(p.end(), groups.begin(), groups.end());
+      }
+    }
+  }
 
   // `key` must stay valid until the next call (the operator keeps it for the duration of
   // one record or timer).
@@ -54,6 +103,11 @@ class HeapKeyedStateBackend {
       auto t = std::make_unique<Table<V, false>>(this, StateTtlConfig{});
       storage = t.get();
       table = std::move(t);
+    }
+    auto pending = pending_.find(name);
+    if (pending != pending_.end()) {
+      for (auto& [g, bytes] : pending->second) table->restore(bytes);
+      pending_.erase(pending);
     }
     tables_.emplace(name, std::move(table));
     return storage;
@@ -141,6 +195,43 @@ class HeapKeyedStateBackend {
     void clear() override { map_.erase(*backend_->key_); }
     size_t size() const override { return map_.size(); }
     const std::type_info& value_type() const override { return typeid(V); }
+    void snapshot(std::map<int, std::string>& groups, int max_parallelism) const override {
+      if constexpr (Serializable<K> && Serializable<V>) {
+        for (const auto& [key, entry] : map_) {
+          std::string& out = groups[runtime::key_group_of(key, max_parallelism)];
+          StateWriter w(out);
+          write_value(w, key);
+          if constexpr (kTtl) {
+            write_value(w, entry.value);
+            w.i64(entry.touched);
+          } else {
+            write_value(w, entry);
+          }
+        }
+      } else {
+        if (map_.empty()) return;
+        throw std::runtime_error(Serializable<K> ? not_serializable<V>("the value of a state")
+                                                 : not_serializable<K>("the key"));
+      }
+    }
+    void restore(std::string_view bytes) override {
+      if constexpr (Serializable<K> && Serializable<V>) {
+        StateReader r(bytes);
+        while (!r.done()) {
+          K key = read_value<K>(r);
+          V value = read_value<V>(r);
+          if constexpr (kTtl) {
+            Timestamp touched = r.i64();
+            map_.insert_or_assign(std::move(key), WithTime{std::move(value), touched});
+          } else {
+            map_.insert_or_assign(std::move(key), std::move(value));
+          }
+        }
+      } else {
+        throw std::runtime_error(Serializable<K> ? not_serializable<V>("the value of a state")
+                                                 : not_serializable<K>("the key"));
+      }
+    }
     size_t purge_expired() override {
       if constexpr (!kTtl) {
         return 0;
@@ -159,8 +250,10 @@ class HeapKeyedStateBackend {
   };
 
   const ProcessingClock* clock_;
+  int max_parallelism_;
   const K* key_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<StateTableBase>> tables_;
+  std::map<std::string, std::vector<std::pair<int, std::string_view>>> pending_;  // restored, not yet asked for
 };
 
 }  // namespace sluice::state
