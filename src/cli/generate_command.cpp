@@ -53,6 +53,7 @@ struct GenerateOptions {
   std::string compression = "none";
   bool print = false;
   bool quiet = false;
+  bool event_rate_given = false;  // nexmark: --event-rate was on the command line
 };
 
 int64_t parse_start_time(const std::string& text) {
@@ -156,6 +157,7 @@ void run_generate(const KindInfo& kind, GenerateOptions o) {
     o.gen.step_ms = *o.step_ms;
   } else if (o.start_time == "now" && o.rate > 0) {
     o.gen.step_ms = std::max<int64_t>(1, std::llround(1000.0 / o.rate));
+    if (kind.name == "nexmark" && !o.event_rate_given) o.gen.nexmark_events_per_second = std::min(o.rate, 1e6);
   }
   if (!o.resolutions.empty()) o.gen.resolutions = parse_resolutions(o.resolutions);
   auto gen = generators::make_generator(kind.name, o.gen);
@@ -340,10 +342,21 @@ CLI::App* add_kind(CLI::App& parent, const KindInfo& kind) {
                     "frame sources (record keys) (default: webcam,video_file,sample)")
         ->delimiter(',');
   }
+  if (name == "nexmark") {
+    cmd->footer("Writes persons, auctions and bids, one JSON event per record, to 'nexmark' for the "
+                "nexmark-q0 ... nexmark-q11 jobs (sluice run nexmark-q5; docs/jobs/nexmark.md).");
+    cmd->add_option("--event-rate", o->gen.nexmark_events_per_second,
+                    "events per second of event time: event n happens at start-time + n/event-rate s "
+                    "(the Nexmark spec's default 10000; with --start-time now and --rate: the rate)")
+        ->check(CLI::Range(1.0, 1e6));
+  }
   if (name == "url-clicks" || name == "orders" || name == "transactions" || name == "frames") {
     add_disorder_options(*cmd, *o);
   }
-  cmd->callback([o, &kind] { run_generate(kind, *o); });
+  cmd->callback([o, &kind, cmd] {
+    if (kind.name == "nexmark") o->event_rate_given = cmd->count("--event-rate") > 0;
+    run_generate(kind, *o);
+  });
   return cmd;
 }
 

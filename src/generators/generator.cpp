@@ -5,6 +5,7 @@
 #include "generators/clicks.h"
 #include "generators/frames.h"
 #include "generators/kinds.h"
+#include "generators/nexmark.h"
 #include "generators/numbers.h"
 #include "generators/orders.h"
 #include "generators/transactions.h"
@@ -28,6 +29,8 @@ constexpr KindInfo kKinds[] = {
      "e-commerce transactions as JSON (seed 004)"},
     {"frames", "video-frames", "video_frames", 1, 0.0, true,
      "video frames as JSON with a base64 JPEG (seed 004)"},
+    {"nexmark", "nexmark", "nexmark", 1, 0.0, false,
+     "Nexmark benchmark events (persons, auctions, bids 1:3:46) as JSON, for the nexmark-q* jobs"},
 };
 
 }  // namespace
@@ -89,6 +92,8 @@ std::unique_ptr<Generator> make_generator(std::string_view kind, const Generator
       return std::make_unique<TransactionGenerator>(options);
     case Kind::frames:
       return std::make_unique<FrameGenerator>(options);
+    case Kind::nexmark:
+      return std::make_unique<NexmarkJsonGenerator>(options);
   }
   throw std::logic_error("generator kind table and Kind out of step");
 }

@@ -71,6 +71,7 @@ struct GeneratorOptions {
   int pair_sum = 12;    // numbers: good values are 0..pair_sum
   int customers = 100;  // orders: customer-001..customer-N
   int locations = 10;   // transactions: city_1..city_N
+  double nexmark_events_per_second = 10000;  // nexmark: event-time rate (the spec's default)
 
   // frames: synthetic frames at these resolutions (empty: 320x240, 640x480, 1280x720,
   // 1920x1080), pattern "uniform" (one grey level), "gradient" (left-to-right ramp) or

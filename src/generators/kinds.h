@@ -5,7 +5,7 @@
 
 namespace sluice::generators {
 
-enum class Kind { clicks, url_clicks, numbers, orders, transactions, frames };
+enum class Kind { clicks, url_clicks, numbers, orders, transactions, frames, nexmark };
 
 const KindInfo& kind_info(Kind kind);
 
