@@ -22,9 +22,17 @@
 //
 // Offsets: the offset after each emitted record is committed to the group id every
 // commit_interval, at the bounded end (synchronously) and on close, for monitoring (lag in `sluice
-// groups`); a job restarted with StartingOffsets::committed() resumes there. Checkpoints (issue 6)
-// read KafkaSourceReader::current_offsets(), commit with commit_offsets() when a checkpoint
-// completes, and restore through KafkaSource::restore_offsets().
+// groups`); a job restarted with StartingOffsets::committed() resumes there.
+//
+// Checkpoints (as Flink's KafkaSource): a reader's state is the next offset of each partition it
+// reads (snapshot_state). restore_state() gets the offsets every subtask of the previous run saved,
+// whatever its parallelism: the reader starts the partitions it now owns there, and partitions the
+// checkpoint does not know at the configured starting offsets. When a checkpoint completes, its
+// offsets are committed to the group id (notify_checkpoint_complete): the group's offsets are then
+// for monitoring and for a restart without a checkpoint; the checkpoint is the truth. A reader that
+// takes part in checkpoints (commit_offsets_on_checkpoints, or from its first snapshot or restore
+// on) commits nothing else, so that the group never runs ahead of what a checkpoint (and an
+// exactly-once sink's committed output) covers.
 //
 // Bad records: a deserializer that returns Deserialized::bad (or throws std::exception)
 // never stops the job. With a dead-letter topic the raw record goes there (same key, value,
@@ -44,6 +52,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -117,6 +126,8 @@ struct KafkaSourceSettings {
   Duration partition_discovery_interval{0};  // unbounded only; 0: the partitions of the start
   size_t max_records_per_poll = 500;
   std::string client_id = "sluice-source";  // "-<subtask index>" is appended
+  // Commit offsets to the group only when a checkpoint completes (jobs that checkpoint).
+  bool commit_offsets_on_checkpoints = false;
 };
 
 // Throws std::invalid_argument for settings a source cannot run with.
@@ -173,6 +184,11 @@ class KafkaReaderCore {
   void skipped();  // the deserializer skipped the record on purpose
   std::vector<PartitionOffset> current_offsets() const;
   void commit_offsets(const std::vector<PartitionOffset>& offsets);
+  // Checkpoints: the offsets as a blob, the union of every old subtask's blob (before open),
+  // and the commit of checkpoint `id`'s offsets. Throws CorruptStateError for a bad blob.
+  std::string snapshot(CheckpointId id);
+  void restore(const std::vector<std::string_view>& states);
+  void checkpoint_complete(CheckpointId id);
   void close();
 
   const std::vector<AssignedPartition>& partitions() const;
@@ -222,9 +238,17 @@ class KafkaSourceReader final : public SourceReader<T> {
     return core_.poll(on_record, on_register, on_finished);
   }
 
-  // Commits what was emitted (asynchronously, best effort), waits up to 30 s for the dead
-  // letters in flight, and closes the clients.
+  // Commits what was emitted (asynchronously, best effort; not when the reader takes part in
+  // checkpoints), waits up to 30 s for the dead letters in flight, and closes the clients.
   void close() override { core_.close(); }
+
+  // The next offset of every assigned partition (after the dead letters sent so far are
+  // acknowledged: throws KafkaConnectorError if one failed, which declines the checkpoint).
+  std::string snapshot_state(CheckpointId id) override { return core_.snapshot(id); }
+  // Before open(): the partitions this reader owns start at the offsets saved by any subtask.
+  void restore_state(const std::vector<std::string_view>& states) override { core_.restore(states); }
+  // Commits checkpoint `id`'s offsets to the group id (asynchronously).
+  void notify_checkpoint_complete(CheckpointId id) override { core_.checkpoint_complete(id); }
 
   // The next offset of every assigned partition (checkpoints). Waits until the records sent
   // to the dead-letter topic so far are acknowledged, so that the offsets never pass a
@@ -310,6 +334,12 @@ class KafkaSource final : public Source<T> {
     }
     Builder& client_id(std::string id) {
       s_.client_id = std::move(id);
+      return *this;
+    }
+    // Commit offsets to the group only when a checkpoint completes (set by jobs that
+    // checkpoint, so that the group never runs ahead of a checkpoint).
+    Builder& commit_offsets_on_checkpoints(bool b = true) {
+      s_.commit_offsets_on_checkpoints = b;
       return *this;
     }
 

@@ -29,7 +29,7 @@ int run_job(const std::string& name, const jobs::PipelineBuilder& build, const U
   spdlog::info("job '{}' running; Ctrl-C stops it cleanly{}", name,
                dashboard ? "; dashboard at " + dashboard->url(true) : "");
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
-  while (job.state() == JobState::running) {
+  while (job.state() == JobState::running || job.state() == JobState::restarting) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (kafka::client::StopSignal::requested() && stop_deadline == std::chrono::steady_clock::time_point::max()) {
       spdlog::info("job '{}': stopping (draining sources, flushing sinks)", name);

@@ -18,6 +18,7 @@
 #include "kafka/client/producer.h"
 #include "kafka/client/topic_partition_list.h"
 #include "sluice/kafka_source.h"
+#include "sluice/serializer.h"
 
 namespace sluice {
 
@@ -139,6 +140,9 @@ struct KafkaReaderCore::State {
   bool opened = false;
   bool registered = false;
   bool closed = false;
+  // Checkpoints: once true, offsets are committed only when a checkpoint completes.
+  bool checkpointing = false;
+  std::map<CheckpointId, std::vector<PartitionOffset>> snapshots;  // taken, not yet complete
 
   client::Config config(bool consumer_role) const {
     client::Config c;
@@ -264,6 +268,12 @@ struct KafkaReaderCore::State {
       Split sp;
       sp.ap = {tp, next_split++};
       sp.from_beginning = true;
+      for (const auto& o : restored) {  // found by an earlier run too: go on from its checkpoint
+        if (o.topic == tp.topic && o.partition == tp.partition) {
+          sp.from_beginning = false;
+          sp.start = sp.next = o.offset;
+        }
+      }
       splits.push_back(sp);
       assigned.push_back(sp.ap);
       index[tp.topic][tp.partition] = splits.size() - 1;
@@ -433,7 +443,7 @@ struct KafkaReaderCore::State {
 
   // Commits the offsets that moved since the last commit. sync: waits for the answer.
   void commit_changed(bool sync) {
-    if (settings.group_id.empty() || !consumer) return;
+    if (settings.group_id.empty() || !consumer || checkpointing) return;
     std::vector<PartitionOffset> changed;
     for (auto& s : splits) {
       if (s.next != s.committed && s.next > s.start)
@@ -475,6 +485,7 @@ KafkaReaderCore::KafkaReaderCore(KafkaSourceSettings settings, SubtaskInfo subta
   s_->subtask = std::move(subtask);
   s_->restored = std::move(restored);
   s_->name = describe_subtask(s_->subtask);
+  s_->checkpointing = s_->settings.commit_offsets_on_checkpoints;
 }
 
 KafkaReaderCore::~KafkaReaderCore() {
@@ -671,6 +682,71 @@ std::vector<PartitionOffset> KafkaReaderCore::current_offsets() const {
 
 void KafkaReaderCore::commit_offsets(const std::vector<PartitionOffset>& offsets) {
   s_->commit(offsets, false);
+}
+
+namespace {
+// The reader's checkpoint blob: a format version, then the offsets.
+constexpr uint8_t kOffsetsFormat = 1;
+}  // namespace
+
+std::string KafkaReaderCore::snapshot(CheckpointId id) {
+  auto& s = *s_;
+  s.checkpointing = true;
+  auto offsets = current_offsets();  // waits for the dead letters so far
+  std::string blob;
+  StateWriter w(blob);
+  w.u8(kOffsetsFormat);
+  write_value(w, offsets);
+  s.snapshots[id] = std::move(offsets);
+  // Only one checkpoint is in flight: older ones that never completed are gone for good.
+  while (s.snapshots.size() > 4) s.snapshots.erase(s.snapshots.begin());
+  return blob;
+}
+
+void KafkaReaderCore::restore(const std::vector<std::string_view>& states) {
+  auto& s = *s_;
+  if (s.opened) throw std::logic_error(s.name + ": restore after open");
+  s.checkpointing = true;
+  size_t n = 0;
+  for (const auto blob : states) {
+    if (blob.empty()) continue;  // a subtask that had no partitions
+    StateReader r(blob);
+    const uint8_t format = r.u8();
+    if (format != kOffsetsFormat) {
+      throw CorruptStateError(s.name + ": the checkpoint holds Kafka offsets in format " +
+                              std::to_string(format) + ", and this version reads format " +
+                              std::to_string(kOffsetsFormat));
+    }
+    auto offsets = read_value<std::vector<PartitionOffset>>(r);
+    if (!r.done()) throw CorruptStateError(s.name + ": trailing bytes after the Kafka offsets");
+    for (auto& o : offsets) {
+      std::erase_if(s.restored, [&](const PartitionOffset& x) {
+        return x.topic == o.topic && x.partition == o.partition;
+      });
+      s.restored.push_back(std::move(o));
+      ++n;
+    }
+  }
+  spdlog::debug("{}: restored offsets of {} partitions from {} subtasks", s.name, n, states.size());
+}
+
+void KafkaReaderCore::checkpoint_complete(CheckpointId id) {
+  auto& s = *s_;
+  auto it = s.snapshots.find(id);
+  if (it != s.snapshots.end()) {
+    // Every partition whose group offset differs (a partition found by discovery and not
+    // read yet has no offset to commit).
+    std::vector<PartitionOffset> moved;
+    for (const auto& o : it->second) {
+      for (const auto& sp : s.splits) {
+        if (sp.ap.tp.topic == o.topic && sp.ap.tp.partition == o.partition && !sp.from_beginning &&
+            o.offset != sp.committed)
+          moved.push_back(o);
+      }
+    }
+    if (s.consumer) s.commit(moved, false);
+  }
+  s.snapshots.erase(s.snapshots.begin(), s.snapshots.upper_bound(id));
 }
 
 void KafkaReaderCore::close() {

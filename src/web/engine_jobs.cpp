@@ -16,6 +16,7 @@ const char* status_of(JobState s) {
     case JobState::finished: return "FINISHED";
     case JobState::failed: return "FAILED";
     case JobState::cancelled: return "CANCELED";
+    case JobState::restarting: return "RESTARTING";
   }
   return "RUNNING";
 }
