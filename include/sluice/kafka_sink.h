@@ -9,24 +9,44 @@
 //
 // Each record is serialized into a ProducerRecord: topic (per record, else the default),
 // key, value, headers, optional partition, timestamp (else the record's event time, else now).
-// Delivery is at-least-once: acks=all and idempotence are on by default (extra properties
-// win); flush() waits until every record written so far is acknowledged and throws
-// KafkaConnectorError with Kafka's error when one failed, so a checkpoint or the end of a
-// bounded job never passes a lost record. A delivery failure is also thrown from a later
+//
+// At-least-once (the default): acks=all and idempotence are on (extra properties win); each
+// writer owns one producer. flush() waits until every record written so far is acknowledged
+// and throws KafkaConnectorError with Kafka's error when one failed; a checkpoint barrier
+// flushes (prepare_checkpoint), so a checkpoint never completes past a lost record: the job
+// fails and restarts from the previous one. A delivery failure is also thrown from a later
 // write() as soon as it is known. close() without flush() (cancel, failure) drops what is
 // still in flight.
 //
-// Exactly-once (transactions committed with checkpoints) is issue 6: the settings keep
-// transactional_id_prefix and DeliveryGuarantee::exactly_once, and build() refuses it until
-// then.
+// Exactly-once (DeliveryGuarantee::exactly_once, needs checkpoints): ONE transactional
+// producer per KafkaSink (transactional.id = the prefix; it must be unique per sink and
+// stable across runs), shared by all its writers and owned by its CheckpointCommitter
+// (checkpoint_committer(), the same object for every copy of one built KafkaSink). Writers
+// produce into the open transaction; at barrier N a writer waits for its records'
+// acknowledgements and then blocks its next write() and flush() until checkpoint N is
+// committed or abandoned, so that no record after barrier N enters transaction N. When
+// checkpoint N is durable the committer commits the transaction together with a marker,
+// the offset N of partition 0 of the sink's topic in consumer group "<prefix>-checkpoints"
+// (send_offsets_to_transaction), and opens the next one. last_committed() reads the marker,
+// so that a restarted job resumes from the checkpoint whose output Kafka holds; the
+// restarted producer's init_transactions() aborts whatever a crashed run left open. An
+// abandoned checkpoint leaves its records in the open transaction: they are committed with
+// the next checkpoint that completes. At the end of a job that finished normally the
+// committer commits what is pending with the marker of the last completed checkpoint (so a
+// finished job's last records are not covered by any checkpoint: rerunning it on the same
+// checkpoint directory replays them). Without checkpoints, everything is committed once,
+// when a bounded job finishes. Consumers see the output with isolation.level=read_committed.
+// Dead letters of the source are not part of the transactions (at-least-once).
 //
 // Threads: build() and create_writer() on the job's thread; each writer on its subtask's
-// thread only. Each writer owns one librdkafka producer.
+// thread only; the committer on the checkpoint coordinator's thread, safe against the
+// writers.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -47,8 +67,8 @@ struct KafkaSinkSettings {
   std::string topic;  // default topic for records whose serializer names none
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
   DeliveryGuarantee delivery_guarantee = DeliveryGuarantee::at_least_once;
-  std::string transactional_id_prefix;    // exactly-once (issue 6)
-  Duration flush_timeout{60000};          // flush() gives up (and throws) after this
+  std::string transactional_id_prefix;    // exactly-once: the transactional.id (required)
+  Duration flush_timeout{60000};          // flush() and commits give up (and throw) after this
   std::string client_id = "sluice-sink";  // "-<subtask index>" is appended
 };
 
@@ -64,20 +84,63 @@ struct KafkaSinkMetrics {
 
 namespace detail {
 
+// The exactly-once sink's transactional producer and its CheckpointCommitter
+// (src/connectors/kafka_sink_transactions.cpp); the protocol is at the top of this file.
+// Shared by the sink's writers (produce, wait for a commit) and the coordinator (commit,
+// abort): thread-safe. Reusable: open() after close() starts a new producer (a job
+// restarted in the same process).
+class KafkaTransactionCommitter final : public CheckpointCommitter {
+ public:
+  explicit KafkaTransactionCommitter(KafkaSinkSettings settings);
+  ~KafkaTransactionCommitter() override;
+  KafkaTransactionCommitter(const KafkaTransactionCommitter&) = delete;
+  KafkaTransactionCommitter& operator=(const KafkaTransactionCommitter&) = delete;
+
+  // Starts the producer and fences any earlier one (init_transactions), then reads the
+  // marker. Throws KafkaConnectorError when Kafka does not answer.
+  std::optional<CheckpointId> last_committed() override;
+  void open(CheckpointId restored) override;
+  void commit(CheckpointId id) override;
+  void abort(CheckpointId id) override;
+  void close(bool finished) override;
+
+  // The consumer group whose committed offset records the last committed checkpoint.
+  std::string marker_group() const { return settings_.transactional_id_prefix + "-checkpoints"; }
+  // The marker's partition: partition 0 of the sink's topic.
+  const std::string& marker_topic() const { return settings_.topic; }
+
+  struct State;
+  // For writers: the shared producer state (its lifetime is the committer's).
+  State& state() { return *s_; }
+
+ private:
+  KafkaSinkSettings settings_;
+  std::unique_ptr<State> s_;
+};
+
 // The librdkafka side of one sink subtask (src/connectors/kafka_sink_writer.cpp). One thread.
+// At-least-once: its own producer. Exactly-once: the committer's transactional producer.
 class KafkaWriterCore {
  public:
-  KafkaWriterCore(KafkaSinkSettings settings, SubtaskInfo subtask);
+  KafkaWriterCore(KafkaSinkSettings settings, SubtaskInfo subtask,
+                  std::shared_ptr<KafkaTransactionCommitter> transactions = nullptr);
   ~KafkaWriterCore();
   KafkaWriterCore(const KafkaWriterCore&) = delete;
   KafkaWriterCore& operator=(const KafkaWriterCore&) = delete;
 
   void open();
-  // Enqueues one record; blocks (serving delivery reports) while librdkafka's queue is full.
+  // Enqueues one record; blocks (serving delivery reports) while librdkafka's queue is full,
+  // and, exactly-once, while the checkpoint of the last barrier is being committed.
   // Throws KafkaConnectorError for a record Kafka refuses or an earlier failed delivery.
   void send(const ProducerRecord& record, Timestamp event_time);
+  // Waits until every record sent so far is acknowledged; throws KafkaConnectorError when
+  // one failed or the flush timeout ran out.
   void flush();
-  // Drops whatever is still queued or in flight, then destroys the producer.
+  // At a barrier: flush(); exactly-once, the next send() or flush() then waits until
+  // checkpoint `id` is committed or abandoned.
+  void prepare_checkpoint(CheckpointId id);
+  // At-least-once: drops whatever is still queued or in flight, then destroys the producer.
+  // Exactly-once: leaves the records in the transaction (the committer decides).
   void close();
   KafkaSinkMetrics metrics() const;
 
@@ -93,8 +156,10 @@ template <class T>
 class KafkaSinkWriter final : public SinkWriter<T> {
  public:
   KafkaSinkWriter(KafkaSinkSettings settings, KafkaRecordSerializer<T> serializer,
-                  SubtaskInfo subtask)
-      : serializer_(std::move(serializer)), core_(std::move(settings), std::move(subtask)) {}
+                  SubtaskInfo subtask,
+                  std::shared_ptr<detail::KafkaTransactionCommitter> transactions = nullptr)
+      : serializer_(std::move(serializer)),
+        core_(std::move(settings), std::move(subtask), std::move(transactions)) {}
 
   void open() override { core_.open(); }
   void write(const T& value, const SinkContext& context) override {
@@ -104,6 +169,7 @@ class KafkaSinkWriter final : public SinkWriter<T> {
   }
   void flush() override { core_.flush(); }
   void close() override { core_.close(); }
+  void prepare_checkpoint(CheckpointId id) override { core_.prepare_checkpoint(id); }
   KafkaSinkMetrics metrics() const { return core_.metrics(); }
 
  private:
@@ -144,6 +210,7 @@ class KafkaSink final : public Sink<T> {
       s_.delivery_guarantee = g;
       return *this;
     }
+    // Exactly-once: the producer's transactional.id, unique per sink and stable across runs.
     Builder& transactional_id_prefix(std::string prefix) {
       s_.transactional_id_prefix = std::move(prefix);
       return *this;
@@ -187,15 +254,21 @@ class KafkaSink final : public Sink<T> {
     return make_writer(subtask);
   }
   std::unique_ptr<KafkaSinkWriter<T>> make_writer(const SubtaskInfo& subtask) const {
-    return std::make_unique<KafkaSinkWriter<T>>(settings_, serializer_, subtask);
+    return std::make_unique<KafkaSinkWriter<T>>(settings_, serializer_, subtask, transactions_);
   }
+  // Exactly-once: the transactional producer shared by every writer; else nullptr.
+  std::shared_ptr<CheckpointCommitter> checkpoint_committer() override { return transactions_; }
   const KafkaSinkSettings& settings() const { return settings_; }
 
  private:
   KafkaSink(KafkaSinkSettings s, KafkaRecordSerializer<T> ser)
-      : settings_(std::move(s)), serializer_(std::move(ser)) {}
+      : settings_(std::move(s)), serializer_(std::move(ser)) {
+    if (settings_.delivery_guarantee == DeliveryGuarantee::exactly_once)
+      transactions_ = std::make_shared<detail::KafkaTransactionCommitter>(settings_);
+  }
   KafkaSinkSettings settings_;
   KafkaRecordSerializer<T> serializer_;
+  std::shared_ptr<detail::KafkaTransactionCommitter> transactions_;  // copies share it
 };
 
 }  // namespace sluice

@@ -2,9 +2,11 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 #include <unordered_map>
 
+#include "connectors/kafka_sink_transactions.h"
 #include "kafka/client/config.h"
 #include "kafka/client/handle.h"
 #include "sluice/kafka_sink.h"
@@ -18,9 +20,16 @@ void validate(const KafkaSinkSettings& s) {
     throw std::invalid_argument("KafkaSink: bootstrap servers are empty; pass host:port");
   }
   if (s.delivery_guarantee == DeliveryGuarantee::exactly_once) {
-    throw std::invalid_argument(
-        "KafkaSink: exactly-once delivery (Kafka transactions committed with checkpoints) is "
-        "not built yet; use DeliveryGuarantee::at_least_once");
+    if (s.transactional_id_prefix.empty()) {
+      throw std::invalid_argument(
+          "KafkaSink: exactly-once needs a transactional id prefix, unique per sink and stable "
+          "across runs; call .transactional_id_prefix(\"my-job\")");
+    }
+    if (s.topic.empty()) {
+      throw std::invalid_argument(
+          "KafkaSink: exactly-once needs a default topic (.topic(...)): partition 0 of it "
+          "carries the marker of the last committed checkpoint");
+    }
   }
   if (s.flush_timeout.count() <= 0)
     throw std::invalid_argument("KafkaSink: flush_timeout must be > 0");
@@ -32,7 +41,11 @@ struct KafkaWriterCore::State {
   KafkaSinkSettings settings;
   SubtaskInfo subtask;
   std::string name;
-  std::unique_ptr<client::Handle> handle;
+  // At-least-once: this writer's own producer. Exactly-once: the committer's (shared).
+  std::shared_ptr<client::Handle> handle;
+  std::shared_ptr<KafkaTransactionCommitter> transactions;  // exactly-once only
+  std::shared_ptr<DeliveryTally> tally;  // exactly-once: this writer's delivery reports
+  CheckpointId pending = 0;  // exactly-once: the barrier passed, its commit not yet seen
   // librdkafka's topic handles, so that a record does not look its topic up by name.
   std::unordered_map<std::string, rd_kafka_topic_t*> topics;
   std::string last_topic;
@@ -55,15 +68,28 @@ struct KafkaWriterCore::State {
   }
 
   void throw_failures() {
-    if (failed == failed_reported) return;
-    failed_reported = failed;
+    const uint64_t now_failed = tally ? tally->failed.load() : failed;
+    if (now_failed == failed_reported) return;
+    failed_reported = now_failed;
     std::string what;
-    for (const auto& [err, n] : failures) {
-      what += (what.empty() ? "" : "; ") + err + " x" + std::to_string(n);
+    if (tally) {
+      what = tally->describe_failures();
+    } else {
+      for (const auto& [err, n] : failures) {
+        what += (what.empty() ? "" : "; ") + err + " x" + std::to_string(n);
+      }
     }
-    throw KafkaConnectorError(name + ": " + std::to_string(failed) +
+    throw KafkaConnectorError(name + ": " + std::to_string(now_failed) +
                               " records could not be delivered: " + what +
                               ". The job stops rather than lose them; check the topic and broker.");
+  }
+
+  // Exactly-once: waits for the commit of the last barrier's checkpoint.
+  void await_commit() {
+    if (pending == 0) return;
+    const CheckpointId id = pending;
+    transactions->state().wait_resolved(id, name);
+    pending = 0;
   }
 
   rd_kafka_topic_t* topic(const std::string& t) {
@@ -90,10 +116,12 @@ struct KafkaWriterCore::State {
   }
 };
 
-KafkaWriterCore::KafkaWriterCore(KafkaSinkSettings settings, SubtaskInfo subtask)
+KafkaWriterCore::KafkaWriterCore(KafkaSinkSettings settings, SubtaskInfo subtask,
+                                 std::shared_ptr<KafkaTransactionCommitter> transactions)
     : s_(std::make_unique<State>()) {
   s_->settings = std::move(settings);
   s_->subtask = std::move(subtask);
+  s_->transactions = std::move(transactions);
   s_->name =
       (s_->subtask.operator_name.empty() ? std::string("Kafka sink") : s_->subtask.operator_name) +
       " (subtask " + std::to_string(s_->subtask.index) + "/" +
@@ -107,6 +135,11 @@ KafkaWriterCore::~KafkaWriterCore() {
 void KafkaWriterCore::open() {
   auto& s = *s_;
   if (s.handle) return;
+  if (s.transactions) {
+    s.handle = s.transactions->state().current_producer(s.name);
+    s.tally = s.transactions->state().add_writer();
+    return;
+  }
   client::Config c;
   c.set("bootstrap.servers", s.settings.bootstrap_servers);
   c.set("client.id", s.settings.client_id + "-" + std::to_string(s.subtask.index));
@@ -126,13 +159,16 @@ void KafkaWriterCore::open() {
 void KafkaWriterCore::send(const ProducerRecord& r, Timestamp event_time) {
   auto& s = *s_;
   if (!s.handle) open();
+  s.await_commit();
   const std::string& topic_name = r.topic.empty() ? s.settings.topic : r.topic;
   if (topic_name.empty()) {
     throw KafkaConnectorError(s.name +
                               ": a record has no topic and the sink has no default "
                               "topic; set .topic(...) on the sink or ProducerRecord::topic");
   }
-  rd_kafka_topic_t* rkt = s.topic(topic_name);
+  // Exactly-once writers name the topic on each record: a topic handle must not outlive the
+  // shared producer, which the committer owns.
+  rd_kafka_topic_t* rkt = s.tally ? nullptr : s.topic(topic_name);
   const Timestamp ts = r.timestamp != kNoTimestamp  ? r.timestamp
                        : event_time != kNoTimestamp ? event_time
                                                     : 0;
@@ -152,10 +188,16 @@ void KafkaWriterCore::send(const ProducerRecord& r, Timestamp event_time) {
       }
     }
     const auto err =
-        rd_kafka_producev(s.handle->get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
-                          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(ts),
-                          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        rkt != nullptr
+            ? rd_kafka_producev(s.handle->get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                                RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(ts),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END)
+            : rd_kafka_producev(s.handle->get(), RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                                RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
+                                RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_OPAQUE(s.tally.get()), RD_KAFKA_V_END);
     if (!err) break;
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -167,6 +209,7 @@ void KafkaWriterCore::send(const ProducerRecord& r, Timestamp event_time) {
     s.throw_failures();
   }
   ++s.metrics.records;
+  if (s.tally) s.tally->sent.fetch_add(1);
   s.metrics.bytes += key_len + value_len;
   if ((s.metrics.records & 1023) == 0) {
     rd_kafka_poll(s.handle->get(), 0);
@@ -178,6 +221,27 @@ void KafkaWriterCore::flush() {
   auto& s = *s_;
   if (!s.handle) return;
   ++s.metrics.flushes;
+  if (s.tally) {
+    // The producer is shared: wait for this writer's records only.
+    s.await_commit();
+    const auto deadline = std::chrono::steady_clock::now() + s.settings.flush_timeout;
+    while (s.tally->reported() < s.tally->sent.load()) {
+      char fatal[512];
+      if (rd_kafka_fatal_error(s.handle->get(), fatal, sizeof fatal)) {
+        throw KafkaConnectorError(s.name + ": fatal Kafka error on the transactional producer: " + fatal);
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw KafkaConnectorError(
+            s.name + ": " + std::to_string(s.tally->sent.load() - s.tally->reported()) +
+            " records were not acknowledged within " + std::to_string(s.settings.flush_timeout.count()) +
+            " ms. " + s.handle->timeout_message("Produce", s.settings.flush_timeout));
+      }
+      rd_kafka_poll(s.handle->get(), 10);
+    }
+    s.metrics.delivered = s.tally->delivered.load();
+    s.throw_failures();
+    return;
+  }
   const auto err =
       rd_kafka_flush(s.handle->get(), static_cast<int>(s.settings.flush_timeout.count()));
   s.throw_failures();
@@ -189,11 +253,22 @@ void KafkaWriterCore::flush() {
   }
 }
 
+void KafkaWriterCore::prepare_checkpoint(CheckpointId id) {
+  flush();  // throws on a failed delivery: the checkpoint fails the job, never passes a loss
+  if (s_->tally) s_->pending = id;
+}
+
 void KafkaWriterCore::close() {
   auto& s = *s_;
   if (s.closed) return;
   s.closed = true;
   if (!s.handle) return;
+  if (s.tally) {
+    // Exactly-once: what is in flight stays in the transaction; the committer commits it
+    // (the job finished) or aborts it.
+    s.handle.reset();
+    return;
+  }
   const int left = rd_kafka_outq_len(s.handle->get());
   if (left > 0) {
     rd_kafka_purge(s.handle->get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -204,7 +279,9 @@ void KafkaWriterCore::close() {
 }
 
 KafkaSinkMetrics KafkaWriterCore::metrics() const {
-  return s_->metrics;
+  KafkaSinkMetrics m = s_->metrics;
+  if (s_->tally) m.delivered = s_->tally->delivered.load();
+  return m;
 }
 
 }  // namespace detail
