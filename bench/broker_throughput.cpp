@@ -369,6 +369,24 @@ int main(int argc, char** argv) {
   }
 
   std::cout << md.str();
+  // Machine-readable figures for bench/run-all: medians over rounds per record size.
+  for (size_t bytes : opt.sizes) {
+    for (const char* row : {"produce (acks=1)", "fetch"}) {
+      std::vector<double> mb, base;
+      for (auto& r : rows) {
+        if (r.what == row && r.record_bytes == bytes && r.baseline_mb_s > 0) {
+          mb.push_back(r.mb_s);
+          base.push_back(r.baseline_mb_s);
+        }
+      }
+      if (mb.empty()) continue;
+      const bool produce = std::string(row) != "fetch";
+      const double goal = produce ? kProduceTarget : kFetchTarget;
+      print_result("broker", std::string(produce ? "produce_" : "fetch_") + std::to_string(bytes) + "B", median(mb), "MB/s",
+                   median(base), "loopback_TCP", bytes == 1024 ? ">=" + fmt("%.2f", goal) : "");
+    }
+  }
+  if (!std::isnan(rss_peak)) print_result("broker", "peak_rss_VmHWM", rss_peak, "MiB");
   if (!opt.out.empty()) {
     if (!write_file(opt.out, md.str())) {
       std::cerr << "bench_broker_throughput: cannot write " << opt.out << "\n";

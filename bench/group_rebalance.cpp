@@ -548,6 +548,12 @@ int main(int argc, char** argv) {
     for (auto& f : failures) md << "- " << f << "\n";
   }
   std::cout << md.str();
+  if (!rebalance_ms.empty() && base > 0)
+    print_result("group", "rebalance_after_leave", median(rebalance_ms), "ms", base, "lone_member_join");
+  for (auto& c : commits)
+    if (c.fetches_s > 0)
+      print_result("group", "offset_commit_flush_" + c.flush, c.commits_s, "commits/s", c.fetches_s,
+                   "OffsetFetch_round_trips");
   if (!opt.out.empty() && !write_file(opt.out, md.str())) {
     std::cerr << "bench_group: cannot write " << opt.out << "\n";
     return 1;

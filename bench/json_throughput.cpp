@@ -160,5 +160,7 @@ int main(int argc, char** argv) {
             << "| JsonWriter, reused string | " << fmt("%.0f", w_writer) << " | "
             << fmt("%.2f", w_writer / w_nlohmann) << " |\n"
             << "| nlohmann::json + dump() | " << fmt("%.0f", w_nlohmann) << " | 1.00 |\n";
+  sluice::bench::print_result("json", "read_simdjson_ondemand", r_ondemand, "records/s", r_nlohmann, "nlohmann_parse");
+  sluice::bench::print_result("json", "write_JsonWriter", w_writer, "records/s", w_nlohmann, "nlohmann_dump");
   return out_bytes == out_bytes2 ? 0 : 1;
 }

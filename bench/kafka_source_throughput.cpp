@@ -301,6 +301,9 @@ int main(int argc, char** argv) {
      << "| librdkafka producer, same settings | " << fmt("%.0f", prod) << " | "
      << fmt("%.2f", snk / prod) << " |\n";
   std::cout << md.str();
+  print_result("kafka_source", "KafkaSource_read", src, "records/s", raw, "librdkafka_fetch_loop");
+  print_result("kafka_source", "kcat_read", kc, "records/s", raw, "librdkafka_fetch_loop");
+  print_result("kafka_source", "KafkaSink_write", snk, "records/s", prod, "librdkafka_producer");
   if (!o.out.empty() && !write_file(o.out, md.str())) {
     std::cerr << "error: cannot write " << o.out << "\n";
     return 1;

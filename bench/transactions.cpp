@@ -266,6 +266,9 @@ int main(int argc, char** argv) {
     << fmt("%.1f", kTarget) << ": " << (m >= kTarget ? "met" : "NOT met") << ").\n";
   for (const auto& f : failures) r << "\nFAILED: " << f << "\n";
   std::cout << r.str();
+  if (!ratios.empty())
+    print_result("transactions", "transactional_produce_" + std::to_string(opt.record_bytes) + "B", median(txn_rate),
+                 "records/s", median(idem_rate), "idempotent_produce", ">=" + fmt("%.1f", kTarget));
   if (!opt.out.empty() && !write_file(opt.out, r.str())) {
     std::cerr << "cannot write " << opt.out << "\n";
     return 1;

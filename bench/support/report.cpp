@@ -54,4 +54,18 @@ bool write_file(const std::string& path, const std::string& text) {
   return static_cast<bool>(f);
 }
 
+void print_result(std::string_view bench, std::string_view what, double value, std::string_view unit,
+                  double baseline, std::string_view baseline_what, std::string_view target) {
+  std::string line = "RESULT " + std::string(bench) + " " + std::string(what) + " value=" + fmt("%.6g", value) +
+                     " unit=" + std::string(unit);
+  if (!std::isnan(baseline)) {
+    line += " baseline=" + fmt("%.6g", baseline);
+    if (!baseline_what.empty()) line += " baseline_what=" + std::string(baseline_what);
+    line += " ratio=" + fmt("%.4g", baseline != 0 ? value / baseline : NAN);
+  }
+  if (!target.empty()) line += " target=" + std::string(target);
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace sluice::bench

@@ -3,7 +3,9 @@
 // writing the report to --out.
 #pragma once
 
+#include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::bench {
@@ -20,5 +22,14 @@ std::string local_time_now();
 double self_cpu_seconds();
 /// Writes `text` to `path` (creating parent directories); false when it cannot.
 bool write_file(const std::string& path, const std::string& text);
+
+/// Prints one machine-readable figure for bench/run-all to stdout, as a single line
+///   RESULT <bench> <what> value=V unit=U [baseline=B baseline_what=W ratio=V/B] [target=T]
+/// and flushes. `what`, `unit` and `baseline_what` must not contain spaces (use '_');
+/// a NaN baseline leaves the baseline fields out. `target` ("" for none) is a comparison
+/// such as ">=0.5" or "<10": on the ratio when there is a baseline, else on the value.
+/// Human-readable reports stay as they are; these lines come in addition to them.
+void print_result(std::string_view bench, std::string_view what, double value, std::string_view unit,
+                  double baseline = NAN, std::string_view baseline_what = "", std::string_view target = "");
 
 }  // namespace sluice::bench
