@@ -19,7 +19,7 @@
 #include "sluice/subtask_info.h"
 #include "sluice/time.h"
 #include "stream/runtime/output.h"
-#include "stream/state/heap_keyed_state.h"
+#include "stream/state/keyed_state_backend.h"
 
 namespace sluice {
 
@@ -110,14 +110,14 @@ class KeyedStateAccess {
   }
 
   // Runtime use: binds the function copy to its subtask's state.
-  void bind_state(state::HeapKeyedStateBackend<K>* backend) { backend_ = backend; }
+  void bind_state(state::KeyedStateBackend<K>* backend) { backend_ = backend; }
 
  private:
-  state::HeapKeyedStateBackend<K>& backend() {
+  state::KeyedStateBackend<K>& backend() {
     if (!backend_) throw std::logic_error("keyed state is reachable from open() on, not before");
     return *backend_;
   }
-  state::HeapKeyedStateBackend<K>* backend_ = nullptr;
+  state::KeyedStateBackend<K>* backend_ = nullptr;
 };
 
 template <class K, class In, class Out>

@@ -26,6 +26,7 @@ using checkpoint::CheckpointStatus;
 using runtime::JobFailure;
 using runtime::JobSnapshot;
 using runtime::JobState;
+using runtime::StateBackend;
 
 // A running (or ended) job. Copies share the job.
 class JobClient {
@@ -77,6 +78,13 @@ class StreamEnvironment {
     return *this;
   }
   StreamEnvironment& set_checkpoint_timeout(Duration timeout) { config_.checkpoints.timeout = timeout; return *this; }
+  // Where keyed state lives: StateBackend::heap (default) or StateBackend::rocksdb, for
+  // state larger than memory, with RocksDB's working files under `dir` (empty: under the
+  // checkpoint dir, else the temp dir). Checkpoints of either restore into the other.
+  StreamEnvironment& set_state_backend(StateBackend kind, std::string dir = "") {
+    config_.state_backend = {kind, std::move(dir)};
+    return *this;
+  }
   // Start from this savepoint (or checkpoint) directory. State is matched to operators by
   // uid (DataStream::uid, else the operator's name); state of an operator the job no
   // longer has is an error unless allowed.

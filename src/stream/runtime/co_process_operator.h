@@ -87,7 +87,10 @@ class KeyedCoProcessOperator final
     f_->bind_state(&this->keyed_state());
     f_->open(this->subtask());
   }
-  void close() override { f_->close(); }
+  void close() override {
+    f_->close();
+    Base::close();
+  }
 
   void process1(In1&& value, Timestamp timestamp) {
     bump(this->metrics().records_in);

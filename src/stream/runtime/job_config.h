@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "sluice/time.h"
 #include "stream/runtime/processing_clock.h"
@@ -22,6 +24,25 @@ struct CheckpointSettings {
   bool allow_non_restored_state = false;  // state of operators the job no longer has
 };
 
+// Where keyed state lives (include/sluice/state.h): `heap` (hash maps in memory, the
+// default) or `rocksdb` (an embedded RocksDB per operator subtask, for state larger than
+// memory; src/stream/state/rocksdb_keyed_state.h). A plain value.
+enum class StateBackend { heap, rocksdb };
+struct StateBackendSettings {
+  StateBackend kind = StateBackend::heap;
+  // RocksDB's working files (scratch, deleted when the job ends): one directory per
+  // operator subtask under this one. Empty: <checkpoint dir>/rocksdb-working when
+  // checkpoints have a dir, else <temp dir>/sluice-rocksdb.
+  std::string dir;
+};
+
+// "heap" or "rocksdb" (a command-line flag's value); nullopt for anything else.
+inline std::optional<StateBackend> parse_state_backend(std::string_view name) {
+  if (name == "heap" || name == "memory" || name == "hashmap") return StateBackend::heap;
+  if (name == "rocksdb") return StateBackend::rocksdb;
+  return std::nullopt;
+}
+
 struct JobConfig {
   int parallelism = 1;
   int max_parallelism = 128;      // key groups
@@ -30,6 +51,7 @@ struct JobConfig {
   Duration buffer_timeout{1};     // a partly filled batch waits at most this long
   std::shared_ptr<ProcessingClock> clock = std::make_shared<WallClock>();
   CheckpointSettings checkpoints;
+  StateBackendSettings state_backend;
 };
 
 }  // namespace sluice::runtime

@@ -193,7 +193,7 @@ void JobRun::build() {
       metrics_[node.id].push_back(std::make_unique<OperatorMetrics>());
       SubtaskInfo info{node.name, s, p, config_.max_parallelism};
       std::unique_ptr<StreamOperator> op = node.make_operator(info);
-      op->setup(OperatorSetup{info, config_.clock.get(), metrics_[node.id][s].get(), node.route_failures});
+      op->setup(OperatorSetup{info, config_.clock.get(), metrics_[node.id][s].get(), node.route_failures, &config_});
       if (restored_) {
         OperatorRestore state = restored_->restore_for(uid_[node.id], s, p);
         if (!state.empty()) op->initialize_state(state);

@@ -13,8 +13,9 @@
 
 #include "sluice/functions.h"
 #include "stream/runtime/operator.h"
+#include "stream/runtime/state_backends.h"
 #include "stream/runtime/timer_queue.h"
-#include "stream/state/heap_keyed_state.h"
+#include "stream/state/keyed_state_backend.h"
 
 namespace sluice::runtime {
 
@@ -24,7 +25,7 @@ template <class K, class Out, class OnTimerCtx>
 class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, protected TimerService {
  public:
   void open() override {
-    state_ = std::make_unique<state::HeapKeyedStateBackend<K>>(this->clock(), this->subtask().max_parallelism);
+    state_ = make_keyed_state_backend<K>(this->state_backend(), this->checkpoint_dir(), this->clock(), this->subtask());
     if (restore_) {
       state_->restore(*restore_);
       restore_timers("timers/event", event_timers_);
@@ -32,6 +33,10 @@ class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, 
       restore_.reset();
     }
   }
+
+  // Frees the keyed state (a RocksDB backend deletes its working directory); no snapshot
+  // follows a close.
+  void close() override { state_.reset(); }
 
   // Checkpoints: keyed state ("state/<name>") and both timer queues, by key group.
   void snapshot_state(CheckpointId, OperatorSnapshot& out) override {
@@ -52,7 +57,7 @@ class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, 
     });
   }
 
-  state::HeapKeyedStateBackend<K>& keyed_state() { return *state_; }
+  state::KeyedStateBackend<K>& keyed_state() { return *state_; }
 
  protected:
   virtual void call_on_timer(Timestamp time) = 0;
@@ -102,7 +107,7 @@ class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, 
   }
 
   std::optional<OperatorRestore> restore_;
-  std::unique_ptr<state::HeapKeyedStateBackend<K>> state_;
+  std::unique_ptr<state::KeyedStateBackend<K>> state_;
   TimerQueue<K> event_timers_;
   TimerQueue<K> processing_timers_;
   const K* key_ = nullptr;
@@ -126,7 +131,10 @@ class KeyedProcessOperator final
     f_->bind_state(&this->keyed_state());
     f_->open(this->subtask());
   }
-  void close() override { f_->close(); }
+  void close() override {
+    f_->close();
+    Base::close();
+  }
 
   void process_record(In&& value, Timestamp timestamp) override {
     bump(this->metrics().records_in);

@@ -21,6 +21,7 @@
 #include "sluice/checkpoint.h"
 #include "sluice/functions.h"
 #include "sluice/subtask_info.h"
+#include "stream/runtime/job_config.h"
 #include "stream/runtime/output.h"
 #include "stream/runtime/processing_clock.h"
 
@@ -57,6 +58,7 @@ struct OperatorSetup {
   const ProcessingClock* clock = nullptr;
   OperatorMetrics* metrics = nullptr;
   bool route_failures = false;
+  const JobConfig* job = nullptr;  // the job's settings (state backend); outlives the operator
 };
 
 class StreamOperator : public ControlInput {
@@ -111,6 +113,10 @@ class StreamOperator : public ControlInput {
   Timestamp current_watermark() const { return watermark_; }
   Timestamp processing_time() const { return setup_.clock->now(); }
   const ProcessingClock* clock() const { return setup_.clock; }
+  // The job's state backend settings (heap when the operator runs outside a job).
+  StateBackendSettings state_backend() const { return setup_.job ? setup_.job->state_backend : StateBackendSettings{}; }
+  // The job's checkpoint directory, or empty.
+  std::string checkpoint_dir() const { return setup_.job ? setup_.job->checkpoints.dir : std::string(); }
   OperatorMetrics& metrics() { return *setup_.metrics; }
 
  protected:

@@ -1,8 +1,9 @@
 // HeapKeyedStateBackend<K>: keyed state of one operator subtask in hash maps on the heap
-// (Flink's HashMapStateBackend). Each named state is a table key → value; the handles of
-// include/sluice/state.h read and write the entry of the current key, which the operator
-// sets before every record or timer. TTL entries carry the processing time of their last
-// write (or read) and are dropped when found expired. Single-threaded: the subtask's thread.
+// (Flink's HashMapStateBackend), the default KeyedStateBackend (keyed_state_backend.h).
+// Each named state is a table key → value; the handles of include/sluice/state.h read and
+// write the entry of the current key, which the operator sets before every record or timer.
+// TTL entries carry the processing time of their last write (or read) and are dropped when
+// found expired. Single-threaded: the subtask's thread.
 //
 // Checkpoints: snapshot() writes each state as a keyed section "state/<name>", its entries
 // grouped by the key group of their key (key, value[, last touched]) through
@@ -24,6 +25,7 @@
 #include "sluice/checkpoint.h"
 #include "sluice/serializer.h"
 #include "sluice/state.h"
+#include "stream/state/keyed_state_backend.h"
 #include "stream/runtime/key_groups.h"
 #include "stream/runtime/processing_clock.h"
 
@@ -50,14 +52,18 @@ std::string not_serializable(const std::string& what) {
 }
 
 template <class K>
-class HeapKeyedStateBackend {
+class HeapKeyedStateBackend final : public KeyedStateBackend<K> {
+  using Base = KeyedStateBackend<K>;
+  using Base::clock_;
+  using Base::key_;
+  using Base::max_parallelism_;
+
  public:
+  using Base::kSectionPrefix;
   explicit HeapKeyedStateBackend(const ProcessingClock* clock, int max_parallelism = 128)
-      : clock_(clock), max_parallelism_(max_parallelism) {}
+      : Base(BackendKind::heap, clock, max_parallelism) {}
 
-  static constexpr std::string_view kSectionPrefix = "state/";
-
-  void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) const {
+  void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) override {
     for (auto& [name, table] : tables_) table->snapshot(keyed[std::string(kSectionPrefix) + name], max_parallelism_);
     for (auto& [name, groups] : pending_) {
       auto& out = keyed[std::string(kSectionPrefix) + name];
@@ -66,7 +72,7 @@ class HeapKeyedStateBackend {
     std::erase_if(keyed, [](auto& kv) { return kv.second.empty(); });
   }
   // Takes the "state/..." sections of `state`; the views must outlive the first access.
-  void restore(const OperatorRestore& state) {
+  void restore(const OperatorRestore& state) override {
     for (auto& [section, groups] : state.keyed) {
       if (section.rfind(kSectionPrefix, 0) != 0) continue;
       std::string name = section.substr(kSectionPrefix.size());
@@ -80,13 +86,9 @@ class HeapKeyedStateBackend {
     }
   }
 
-  // `key` must stay valid until the next call (the operator keeps it for the duration of
-  // one record or timer).
-  void set_current_key(const K* key) { key_ = key; }
-  const K& current_key() const { return *key_; }
-
+  // KeyedStateBackend<K>::storage<V>, for this backend.
   template <class V>
-  ValueStateStorage<V>* storage(const std::string& name, std::optional<StateTtlConfig> ttl) {
+  ValueStateStorage<V>* typed_storage(const std::string& name, std::optional<StateTtlConfig> ttl) {
     auto it = tables_.find(name);
     if (it != tables_.end()) {
       if (it->second->value_type() != typeid(V))
@@ -113,34 +115,12 @@ class HeapKeyedStateBackend {
     return storage;
   }
 
-  template <class V>
-  ValueState<V> value_state(const ValueStateDescriptor<V>& d) {
-    return ValueState<V>(storage<V>(d.name, d.ttl));
-  }
-  template <class V>
-  ListState<V> list_state(const ListStateDescriptor<V>& d) {
-    return ListState<V>(storage<std::vector<V>>(d.name, d.ttl));
-  }
-  template <class UK, class UV>
-  MapState<UK, UV> map_state(const MapStateDescriptor<UK, UV>& d) {
-    return MapState<UK, UV>(storage<std::unordered_map<UK, UV>>(d.name, d.ttl));
-  }
-  template <class V>
-  ReducingState<V> reducing_state(const ReducingStateDescriptor<V>& d) {
-    return ReducingState<V>(storage<V>(d.name, d.ttl), d.reduce);
-  }
-  template <class In, class Acc, class Out>
-  AggregatingState<In, Acc, Out> aggregating_state(
-      const AggregatingStateDescriptor<In, Acc, Out>& d) {
-    return AggregatingState<In, Acc, Out>(storage<Acc>(d.name, d.ttl), d.function);
-  }
-
   // Entries held by a state (expired TTL entries not yet purged included).
-  size_t entries(const std::string& name) const {
+  size_t entries(const std::string& name) override {
     auto it = tables_.find(name);
     return it == tables_.end() ? 0 : it->second->size();
   }
-  size_t purge_expired() {
+  size_t purge_expired() override {
     size_t n = 0;
     for (auto& [name, table] : tables_) n += table->purge_expired();
     return n;
@@ -249,9 +229,6 @@ class HeapKeyedStateBackend {
     std::unordered_map<K, Entry> map_;
   };
 
-  const ProcessingClock* clock_;
-  int max_parallelism_;
-  const K* key_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<StateTableBase>> tables_;
   std::map<std::string, std::vector<std::pair<int, std::string_view>>> pending_;  // restored, not yet asked for
 };
