@@ -16,6 +16,7 @@ export async function render(main, route) {
       h('td', { class: 'num' }, num(low)),
       h('td', { class: 'num' }, num(high)),
       h('td', { class: 'num' }, num(t.records)),
+      h('td', { class: 'num size', title: t.size_bytes === null ? 'the broker does not tell (DescribeLogDirs)' : num(t.size_bytes) + ' bytes' }, bytes(t.size_bytes)),
       h('td', {}, t.error ? h('span', { class: 'lag-high' }, t.error) : ''),
       h('td', {}, h('button', { class: 'danger', onclick: () => removeTopic(t.name) }, 'Delete')));
   });
@@ -32,8 +33,8 @@ export async function render(main, route) {
     h('table', { id: 'topics-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Topic'), h('th', { class: 'num' }, 'Partitions'),
         h('th', { class: 'num' }, 'Low offsets'), h('th', { class: 'num' }, 'High offsets'),
-        h('th', { class: 'num' }, 'Records'), h('th', {}, ''), h('th', {}, ''))),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No topics yet.')))));
+        h('th', { class: 'num' }, 'Records'), h('th', { class: 'num' }, 'Size on disk'), h('th', {}, ''), h('th', {}, ''))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No topics yet.')))));
 }
 
 async function createTopic(e) {
@@ -73,14 +74,15 @@ async function renderTopic(main, name, query) {
   let page, pageError = null;
   try { page = await api.messages(name, params); } catch (e) { pageError = e; }
 
-  const partitions = h('table', {},
+  const partitions = h('table', { id: 'partitions-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Partition'), h('th', {}, 'Leader'), h('th', {}, 'Replicas'),
-      h('th', {}, 'ISR'), h('th', { class: 'num' }, 'Low'), h('th', { class: 'num' }, 'High'), h('th', { class: 'num' }, 'Records'))),
+      h('th', {}, 'ISR'), h('th', { class: 'num' }, 'Low'), h('th', { class: 'num' }, 'High'), h('th', { class: 'num' }, 'Records'),
+      h('th', { class: 'num' }, 'Size on disk'))),
     h('tbody', {}, topic.partitions.map((p) => h('tr', {},
       h('td', {}, h('a', { href: link({ partition: p.id }) }, p.id)), h('td', {}, p.leader),
       h('td', {}, p.replicas.join(', ')), h('td', {}, p.isr.join(', ')),
       h('td', { class: 'num' }, num(p.low)), h('td', { class: 'num' }, num(p.high)),
-      h('td', { class: 'num' }, num(p.high - p.low))))));
+      h('td', { class: 'num' }, num(p.high - p.low)), h('td', { class: 'num size' }, bytes(p.size_bytes))))));
 
   const overrides = topic.configs.filter((c) => !c.default);
   const configs = h('details', {},
@@ -120,7 +122,9 @@ async function renderTopic(main, name, query) {
 
   mount(main,
     h('h1', {}, 'Topic ', h('span', { id: 'topic-name' }, name)),
-    h('div', { class: 'toolbar' }, h('a', { href: '#/topics' }, '← all topics')),
+    h('div', { class: 'toolbar' }, h('a', { href: '#/topics' }, '← all topics'),
+      h('span', { class: 'muted' }, 'size on disk ', h('b', { id: 'topic-size' }, bytes(topic.size_bytes)),
+        topic.size_bytes === null ? ' (the broker does not tell: DescribeLogDirs)' : '')),
     partitions, h('div', { class: 'panel' }, configs),
     h('h2', {}, 'Messages'), h('div', { class: 'panel' }, seek), browser);
 }
