@@ -51,8 +51,12 @@ export const api = {
   jobs: () => call('GET', '/api/jobs'),
   job: (id) => call('GET', '/api/jobs/' + encodeURIComponent(id)),
   cancelJob: (id) => call('POST', '/api/jobs/' + encodeURIComponent(id) + '/cancel'),
-  savepoint: (id) => call('POST', '/api/jobs/' + encodeURIComponent(id) + '/savepoint'),
-  stopJob: (id) => call('POST', '/api/jobs/' + encodeURIComponent(id) + '/stop'),
+  checkpoints: (id) => call('GET', '/api/jobs/' + encodeURIComponent(id) + '/checkpoints'),
+  // Savepoints answer at once with {"request-id"}; savepointStatus tells how it went.
+  savepoint: (id, dir) => call('POST', '/api/jobs/' + encodeURIComponent(id) + '/savepoints', { 'target-directory': dir }),
+  stopJob: (id, dir) => call('POST', '/api/jobs/' + encodeURIComponent(id) + '/stop', { 'target-directory': dir }),
+  savepointStatus: (id, request) =>
+    call('GET', '/api/jobs/' + encodeURIComponent(id) + '/savepoints/' + encodeURIComponent(request)),
 };
 
 // Uploads one file with XMLHttpRequest (fetch has no upload progress). onProgress(0..1).

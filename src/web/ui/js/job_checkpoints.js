@@ -1,7 +1,8 @@
 // The Checkpoints tab of a job: counts, the checkpoint restored from, and the history
-// (newest first) with duration, size, alignment and path. Reads the "checkpoints" object of
-// /api/jobs/{id} (src/web/jobs_provider.h). Savepoints appear here too (Kind: savepoint);
-// the buttons that take them are the job's controls (jobs.js).
+// (newest first) with duration, size, alignment and path, or why it failed. Reads the
+// "checkpoints" object of /api/jobs/{id} (src/web/jobs_provider.h). Savepoints appear here
+// too (Kind: savepoint); the buttons that take them are the job's controls (jobs.js,
+// savepoint_dialog.js).
 import { h, num, time, bytes, badge } from './dom.js';
 
 const ms = (v) => (v === undefined || v === null ? '—' : num(v) + ' ms');
@@ -23,7 +24,7 @@ export function checkpointsTab(job) {
         h('td', {}, c.id), h('td', {}, badge(c.status)), h('td', {}, c.savepoint ? 'savepoint' : 'checkpoint'),
         h('td', {}, time(c.trigger_time_ms)), h('td', { class: 'num' }, ms(c.duration_ms)),
         h('td', { class: 'num' }, bytes(c.size_bytes)), h('td', { class: 'num' }, ms(c.alignment_ms)),
-        h('td', {}, c.path ? h('code', {}, c.path) : '—')))
+        h('td', {}, c.path ? h('code', {}, c.path) : c.failure ? h('span', { class: 'failure' }, c.failure) : '—')))
         : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No checkpoints yet.')))),
   ];
 }
