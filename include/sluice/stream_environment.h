@@ -15,6 +15,7 @@
 #include "stream/runtime/job_config.h"
 #include "stream/runtime/job_graph.h"
 #include "stream/runtime/job_run.h"
+#include "stream/runtime/job_supervisor.h"
 
 namespace sluice {
 
@@ -24,6 +25,7 @@ class DataStream;
 using checkpoint::CheckpointStats;
 using checkpoint::CheckpointStatus;
 using runtime::JobFailure;
+using runtime::RestartStrategy;
 using runtime::JobSnapshot;
 using runtime::JobState;
 using runtime::StateBackend;
@@ -31,7 +33,7 @@ using runtime::StateBackend;
 // A running (or ended) job. Copies share the job.
 class JobClient {
  public:
-  explicit JobClient(std::shared_ptr<runtime::JobRun> run) : run_(std::move(run)) {}
+  explicit JobClient(std::shared_ptr<runtime::JobSupervisor> run) : run_(std::move(run)) {}
   // Blocks until the job ends; throws JobFailure when a task failed.
   void wait() { run_->wait(); }
   // Ends the job at once: nothing buffered is flushed.
@@ -47,10 +49,12 @@ class JobClient {
   // StreamEnvironment::restore_from(path). wait() returns once it has ended.
   std::string stop_with_savepoint(const std::string& dir) { return run_->stop_with_savepoint(dir); }
   std::vector<CheckpointStats> checkpoints() const { return run_->checkpoints(); }
+  // How often the job restarted after a failure (set_restart_strategy).
+  int restarts() const { return run_->restarts(); }
   const std::string& name() const { return run_->name(); }
 
  private:
-  std::shared_ptr<runtime::JobRun> run_;
+  std::shared_ptr<runtime::JobSupervisor> run_;
 };
 
 class StreamEnvironment {
@@ -93,6 +97,12 @@ class StreamEnvironment {
     config_.checkpoints.allow_non_restored_state = allow_non_restored_state;
     return *this;
   }
+  // What a task failure does: fail the job (default), or restart it from the newest
+  // checkpoint (RestartStrategy::fixed_delay / exponential_backoff).
+  StreamEnvironment& set_restart_strategy(runtime::RestartStrategy strategy) {
+    config_.restart = strategy;
+    return *this;
+  }
   // The processing-time clock (tests pass a ManualClock).
   StreamEnvironment& set_clock(std::shared_ptr<ProcessingClock> clock) { config_.clock = std::move(clock); return *this; }
 
@@ -111,7 +121,7 @@ class StreamEnvironment {
   void execute(const std::string& job_name = "sluice job") { execute_async(job_name).wait(); }
   // Starts the job on its own threads and returns at once.
   JobClient execute_async(const std::string& job_name = "sluice job") {
-    auto run = std::make_shared<runtime::JobRun>(job_name, graph_, config_);
+    auto run = std::make_shared<runtime::JobSupervisor>(job_name, graph_, config_);
     run->start();
     return JobClient(std::move(run));
   }

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/serializer.h"
 #include "sluice/state.h"
 #include "sluice/time.h"
 
@@ -50,9 +51,34 @@ struct TriggerStateCursor {
   }
 };
 
+// A slot restored from a checkpoint before the trigger asked for it with its type: its
+// bytes, decoded in place on first access (slot_value).
+struct PendingSlotBytes {
+  std::string bytes;
+};
+
+// The value of a slot as a V, decoding restored bytes on first access; nullptr if empty.
+template <class V>
+V* slot_value(std::any& slot) {
+  if (!slot.has_value()) return nullptr;
+  if (auto* pending = std::any_cast<PendingSlotBytes>(&slot)) {
+    if constexpr (Serializable<V>) {
+      StateReader r(pending->bytes);
+      V value = read_value<V>(r);
+      slot.emplace<V>(std::move(value));
+    } else {
+      throw std::logic_error(std::string("trigger state of type ") + typeid(V).name() + " cannot be restored");
+    }
+  }
+  return std::any_cast<V>(&slot);
+}
+
 class TriggerSlotStorageBase {
  public:
   virtual ~TriggerSlotStorageBase() = default;
+  // Checkpoints: the slot's value as bytes (slots still holding restored bytes are written
+  // by the operator as they are).
+  virtual void write(const std::any& slot, StateWriter& w) const = 0;
 };
 
 template <class V>
@@ -61,14 +87,22 @@ class TriggerSlotStorage final : public TriggerSlotStorageBase, public ValueStat
   TriggerSlotStorage(const TriggerStateCursor* cursor, size_t index) : cursor_(cursor), index_(index) {}
   const V* get() override {
     auto* slots = cursor_->slots(false);
-    if (!slots || index_ >= slots->size() || !(*slots)[index_].has_value()) return nullptr;
-    return std::any_cast<V>(&(*slots)[index_]);
+    if (!slots || index_ >= slots->size()) return nullptr;
+    return slot_value<V>((*slots)[index_]);
   }
   V& get_or_create() override {
     auto& slots = *cursor_->slots(true);
     if (index_ >= slots.size()) slots.resize(index_ + 1);
     if (!slots[index_].has_value()) slots[index_].template emplace<V>();
-    return *std::any_cast<V>(&slots[index_]);
+    return *slot_value<V>(slots[index_]);
+  }
+  void write(const std::any& slot, StateWriter& w) const override {
+    if constexpr (Serializable<V>) {
+      write_value(w, *std::any_cast<V>(&slot));
+    } else {
+      throw std::runtime_error(std::string("trigger state of type ") + typeid(V).name() +
+                               " cannot be checkpointed: specialize sluice::Serializer for it");
+    }
   }
   void put(V value) override {
     auto& slots = *cursor_->slots(true);
@@ -146,7 +180,7 @@ class Trigger {
       size_t index = this->slot(d.name, typeid(V)).index;
       for (const std::vector<std::any>* from : merged_slots()) {
         if (!from || index >= from->size() || !(*from)[index].has_value()) continue;
-        const V& v = *std::any_cast<V>(&(*from)[index]);
+        const V& v = *detail::slot_value<V>(const_cast<std::any&>((*from)[index]));
         const V* current = target->get();
         target->put(current ? d.reduce(*current, v) : v);
       }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "sluice/serializer.h"
 #include "sluice/time.h"
 
 namespace sluice {
@@ -47,6 +48,16 @@ struct GlobalWindow {
   friend bool operator==(const GlobalWindow&, const GlobalWindow&) = default;
   friend auto operator<=>(const GlobalWindow&, const GlobalWindow&) = default;
 };
+
+}  // namespace sluice
+
+template <>
+struct sluice::Serializer<sluice::GlobalWindow> {
+  static void write(StateWriter&, const GlobalWindow&) {}
+  static GlobalWindow read(StateReader&) { return {}; }
+};
+
+namespace sluice {
 
 // A record with its timestamp, as evictors see a window's contents (Flink's
 // TimestampedValue). kNoTimestamp when the record has none.

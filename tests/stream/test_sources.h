@@ -1,9 +1,11 @@
 // Sources for the engine's tests: an unbounded counting source (cancel, stop,
-// back-pressure) and a scripted source whose splits emit given records and watermarks.
+// back-pressure), a gated source whose position is checkpointed, and a scripted source whose splits emit given records and watermarks.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -111,5 +113,45 @@ bool eventually(F done) {
   }
   return done();
 }
+
+// Emits 0 .. total-1 (timestamp = value), but never more than *limit so far; ends at total.
+// Its position is checkpointed. One subtask.
+class GatedSource final : public Source<int64_t> {
+ public:
+  GatedSource(int64_t total, std::shared_ptr<std::atomic<int64_t>> limit) : total_(total), limit_(std::move(limit)) {}
+  std::unique_ptr<SourceReader<int64_t>> create_reader(const SubtaskInfo&) override {
+    return std::make_unique<Reader>(total_, limit_);
+  }
+  bool bounded() const override { return true; }
+
+ private:
+  class Reader final : public SourceReader<int64_t> {
+   public:
+    Reader(int64_t total, std::shared_ptr<std::atomic<int64_t>> limit) : total_(total), limit_(std::move(limit)) {}
+    SourceStatus poll(SourceOutput<int64_t>& out) override {
+      if (next_ >= total_) return SourceStatus::end_of_input;
+      int64_t until = std::min(total_, limit_->load());
+      if (next_ >= until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return SourceStatus::nothing_available;
+      }
+      for (int n = 0; n < 100 && next_ < until; ++n, ++next_) out.collect(next_, next_);
+      return SourceStatus::more_available;
+    }
+    std::string snapshot_state(CheckpointId) override { return std::to_string(next_); }
+    void restore_state(const std::vector<std::string_view>& states) override {
+      if (states.size() != 1) throw std::logic_error("GatedSource restores from one subtask");
+      next_ = std::stoll(std::string(states[0]));
+    }
+    int64_t next() const { return next_; }
+
+   private:
+    int64_t total_;
+    std::shared_ptr<std::atomic<int64_t>> limit_;
+    int64_t next_ = 0;
+  };
+  int64_t total_;
+  std::shared_ptr<std::atomic<int64_t>> limit_;
+};
 
 }  // namespace sluice::testing

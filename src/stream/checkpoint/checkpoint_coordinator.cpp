@@ -120,6 +120,11 @@ std::optional<CheckpointStats> CheckpointCoordinator::latest_completed() const {
   return std::nullopt;
 }
 
+CheckpointCoordinator::Counts CheckpointCoordinator::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
 CheckpointStats& CheckpointCoordinator::stats_of(CheckpointId id) {
   for (auto& s : history_)
     if (s.id == id) return s;
@@ -206,6 +211,7 @@ void CheckpointCoordinator::fail_pending(std::unique_lock<std::mutex>& lock, con
   auto& stats = stats_of(p.id);
   stats.status = CheckpointStatus::failed;
   stats.failure = reason;
+  ++counts_.failed;
   stats.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - p.started).count();
   if (p.stop) stopped_ = false;  // the job goes on: a later stop may try again
@@ -276,6 +282,7 @@ void CheckpointCoordinator::complete(std::unique_lock<std::mutex>& lock) {
       auto& stats = stats_of(p.id);
       stats.status = CheckpointStatus::failed;
       stats.failure = why;
+      ++counts_.failed;
       if (p.done) p.done->set_exception(std::make_exception_ptr(std::runtime_error(why)));
       return;
     }
@@ -289,6 +296,7 @@ void CheckpointCoordinator::complete(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   auto& stats = stats_of(p.id);
   stats.status = CheckpointStatus::completed;
+  ++counts_.completed;
   stats.bytes = written.bytes;
   stats.duration_ms = duration;
   stats.alignment_ms = p.alignment_ns / 1000000;

@@ -86,8 +86,15 @@ class CheckpointCoordinator {
   void acknowledge(CheckpointId id, TaskAck ack);
   void decline(CheckpointId id, const std::string& reason);
 
+  // The last 50 checkpoints and savepoints, oldest first.
   std::vector<CheckpointStats> history() const;
   std::optional<CheckpointStats> latest_completed() const;
+  // Every checkpoint and savepoint of this run that ended, also those the history dropped.
+  struct Counts {
+    uint64_t completed = 0;
+    uint64_t failed = 0;
+  };
+  Counts counts() const;
 
  private:
   struct Request {
@@ -129,6 +136,7 @@ class CheckpointCoordinator {
   std::optional<Pending> pending_;
   std::deque<Request> requests_;
   std::deque<CheckpointStats> history_;
+  Counts counts_;
   bool shutting_down_ = false;
   bool stopped_ = false;  // a stop-with-savepoint was triggered: no more checkpoints
   std::thread thread_;

@@ -43,6 +43,27 @@ inline std::optional<StateBackend> parse_state_backend(std::string_view name) {
   return std::nullopt;
 }
 
+// What happens when a task fails (Flink's restart strategies). none: the job fails.
+// fixed_delay: up to `attempts` restarts, `delay` apart. exponential_backoff: the delay
+// starts at `delay` and is multiplied by `multiplier` after every restart, up to
+// `max_delay`, without a limit on attempts. Each restart restores the newest checkpoint.
+struct RestartStrategy {
+  enum class Kind { none, fixed_delay, exponential_backoff };
+  Kind kind = Kind::none;
+  int attempts = 3;
+  Duration delay{1000};
+  Duration max_delay{60000};
+  double multiplier = 2.0;
+
+  static RestartStrategy no_restart() { return {}; }
+  static RestartStrategy fixed_delay(int attempts, Duration delay) {
+    return {Kind::fixed_delay, attempts, delay, delay, 1.0};
+  }
+  static RestartStrategy exponential_backoff(Duration initial, Duration max, double multiplier = 2.0) {
+    return {Kind::exponential_backoff, 0, initial, max, multiplier};
+  }
+};
+
 struct JobConfig {
   int parallelism = 1;
   int max_parallelism = 128;      // key groups
@@ -52,6 +73,7 @@ struct JobConfig {
   std::shared_ptr<ProcessingClock> clock = std::make_shared<WallClock>();
   CheckpointSettings checkpoints;
   StateBackendSettings state_backend;
+  RestartStrategy restart;
 };
 
 }  // namespace sluice::runtime

@@ -17,6 +17,7 @@ const char* to_string(JobState state) {
     case JobState::finished: return "FINISHED";
     case JobState::failed: return "FAILED";
     case JobState::cancelled: return "CANCELED";
+    case JobState::restarting: return "RESTARTING";
   }
   return "UNKNOWN";
 }
@@ -379,9 +380,16 @@ JobSnapshot JobRun::snapshot() const {
     snap.edges.push_back({e.source, e.target, partitioning_name(p)});
   }
   snap.checkpoints = checkpoints();
+  if (coordinator_) {
+    auto counts = coordinator_->counts();
+    snap.checkpoints_completed = counts.completed;
+    snap.checkpoints_failed = counts.failed;
+  }
   if (restored_) {
     snap.restored_from = restored_->path.string();
     snap.restored_id = restored_->id;
+    snap.restored_savepoint = restored_->savepoint;
+    snap.restored_written_ms = restored_->timestamp_ms;
   }
   return snap;
 }

@@ -31,7 +31,7 @@ class JobFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class JobState { running, finished, failed, cancelled };
+enum class JobState { running, finished, failed, cancelled, restarting };
 const char* to_string(JobState state);
 
 // What the dashboard shows of a job: its operators with summed counters, and its edges.
@@ -58,9 +58,14 @@ struct JobSnapshot {
   std::string failure;
   std::vector<Vertex> vertices;
   std::vector<Edge> edges;
-  std::vector<checkpoint::CheckpointStats> checkpoints;  // oldest first
+  std::vector<checkpoint::CheckpointStats> checkpoints;  // the last 50, oldest first
+  uint64_t checkpoints_completed = 0;  // all of this run's, also those the history dropped
+  uint64_t checkpoints_failed = 0;
   std::string restored_from;  // the checkpoint or savepoint the run started from, if any
   CheckpointId restored_id = 0;
+  bool restored_savepoint = false;   // restored_from is a savepoint (else a checkpoint)
+  Timestamp restored_written_ms = 0; // when restored_from was written
+  int restarts = 0;  // attempts restarted after a failure (JobSupervisor)
 };
 
 class JobRun final : private TaskOwner {

@@ -120,6 +120,12 @@ class HeapKeyedStateBackend final : public KeyedStateBackend<K> {
     auto it = tables_.find(name);
     return it == tables_.end() ? 0 : it->second->size();
   }
+  // Entries of every state (restored ones not yet asked for included).
+  size_t total_entries() const {
+    size_t n = pending_.size();
+    for (auto& [name, table] : tables_) n += table->size();
+    return n;
+  }
   size_t purge_expired() override {
     size_t n = 0;
     for (auto& [name, table] : tables_) n += table->purge_expired();

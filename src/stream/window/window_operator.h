@@ -13,11 +13,19 @@
 // entry lives from its first record until its cleanup timer (or forever for global windows).
 // End of input: the final watermark fires event-time windows; on_end_input() fires every
 // pending processing-time timer, so that bounded processing-time jobs fire every window.
+// Checkpoints: the (key, window) entries (contents, timer caches, trigger state by slot
+// name), the session lists and both timer queues, each as a keyed section by the key group
+// of the key, so a window operator restores at another parallelism. Per-window and global
+// state of a ProcessWindowFunction is not checkpointed yet: a snapshot with such state
+// fails with a clear error (the job goes on).
 // Single-threaded: the subtask's thread.
 #pragma once
 
 #include <algorithm>
 #include <any>
+#include <map>
+#include <stdexcept>
+#include <string_view>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +40,8 @@
 #include "sluice/triggers.h"
 #include "sluice/window.h"
 #include "sluice/window_functions.h"
+#include "sluice/serializer.h"
+#include "stream/runtime/key_groups.h"
 #include "stream/runtime/operator.h"
 #include "stream/runtime/timer_queue.h"
 #include "stream/state/heap_keyed_state.h"
@@ -125,6 +135,89 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
 
   void open() override {
     if constexpr (kFunction) function_->open(this->subtask());
+  }
+
+  void snapshot_state(CheckpointId, OperatorSnapshot& out) override {
+    if constexpr (kFunction) {
+      if (function_ctx_.has_state())
+        throw std::runtime_error(
+            "per-window or global state of a ProcessWindowFunction cannot be checkpointed yet");
+    }
+    if constexpr (!(Serializable<K> && Serializable<W> && Serializable<typename Contents::State>)) {
+      if (entries_.empty()) return;
+      throw std::runtime_error(std::string("window contents, key or window of types ") + typeid(K).name() + ", " +
+                               typeid(typename Contents::State).name() +
+                               " cannot be checkpointed: specialize sluice::Serializer for them");
+    } else {
+      const int maxp = this->subtask().max_parallelism;
+      std::vector<const std::string*> slot_names(trigger_slots_.size());
+      for (auto& [name, slot] : trigger_slots_) slot_names[slot.index] = &name;
+      auto& entries = out.keyed["window/entries"];
+      for (auto& [wk, e] : entries_) {
+        StateWriter w(entries[key_group_of(wk.key, maxp)]);
+        write_value(w, wk.key);
+        write_value(w, e.window);
+        write_value(w, e.contents);
+        w.i64(e.event_timer);
+        w.i64(e.processing_timer);
+        w.u8(e.cleanup_registered ? 1 : 0);
+        write_trigger_state(w, e.trigger_state.get(), slot_names);
+      }
+      auto& sessions = out.keyed["window/sessions"];
+      for (auto& [key, windows] : sessions_) {
+        StateWriter w(sessions[key_group_of(key, maxp)]);
+        write_value(w, key);
+        write_value(w, windows);
+      }
+      std::map<int, std::string> event, processing;
+      event_timers_.snapshot(event, maxp);
+      processing_timers_.snapshot(processing, maxp);
+      out.keyed["timers/event"] = std::move(event);
+      out.keyed["timers/processing"] = std::move(processing);
+      std::erase_if(out.keyed, [](auto& kv) { return kv.second.empty(); });
+    }
+  }
+
+  void initialize_state(const OperatorRestore& state) override {
+    if constexpr (Serializable<K> && Serializable<W> && Serializable<typename Contents::State>) {
+      auto section = [&](const char* name) -> const std::vector<std::pair<int, std::string_view>>* {
+        auto it = state.keyed.find(name);
+        return it == state.keyed.end() ? nullptr : &it->second;
+      };
+      if (auto* groups = section("window/entries")) {
+        for (auto& [g, bytes] : *groups) {
+          StateReader r(bytes);
+          while (!r.done()) {
+            K key = read_value<K>(r);
+            W window = read_value<W>(r);
+            Entry e;
+            e.window = window;
+            e.contents = read_value<typename Contents::State>(r);
+            e.event_timer = r.i64();
+            e.processing_timer = r.i64();
+            e.cleanup_registered = r.u8() != 0;
+            read_trigger_state(r, e.trigger_state);
+            entries_.insert_or_assign(WindowedKey<K, W>{std::move(key), window}, std::move(e));
+          }
+        }
+      }
+      if (auto* groups = section("window/sessions")) {
+        for (auto& [g, bytes] : *groups) {
+          StateReader r(bytes);
+          while (!r.done()) {
+            K key = read_value<K>(r);
+            sessions_[std::move(key)] = read_value<std::vector<W>>(r);
+          }
+        }
+      }
+      if (auto* groups = section("timers/event"))
+        for (auto& [g, bytes] : *groups) event_timers_.restore(bytes);
+      if (auto* groups = section("timers/processing"))
+        for (auto& [g, bytes] : *groups) processing_timers_.restore(bytes);
+    } else {
+      if (!state.keyed.empty())
+        throw std::runtime_error("window state of types that have no sluice::Serializer cannot be restored");
+    }
   }
   void close() override {
     if constexpr (kFunction) function_->close();
@@ -234,6 +327,8 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
       if (inserted) {
         it->second.index = op_->trigger_slots_.size() - 1;
         it->second.type = &type;
+      } else if (!it->second.type) {
+        it->second.type = &type;  // restored from a checkpoint before its first use
       } else if (*it->second.type != type) {
         throw std::logic_error("trigger state '" + name + "' is used with two different types");
       }
@@ -290,6 +385,13 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
       return global_access_;
     }
 
+    bool has_state() const {
+      auto entries = [](auto& backend) {
+        return backend && backend->total_entries() > 0;
+      };
+      return entries(window_backend_) || entries(global_backend_);
+    }
+
    protected:
     OutputBase* side_output(const std::string& id) override { return op_->find_side_output(id); }
 
@@ -303,6 +405,46 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     std::unique_ptr<state::HeapKeyedStateBackend<K>> global_backend_;
     KeyedStateAccess<K> global_access_;
   };
+
+  // ---- checkpoints: trigger state by slot name ----
+
+  void write_trigger_state(StateWriter& w, const std::vector<std::any>* slots,
+                           const std::vector<const std::string*>& names) const {
+    size_t present = 0;
+    if (slots)
+      for (auto& a : *slots) present += a.has_value();
+    w.varint(present);
+    if (!present) return;
+    for (size_t i = 0; i < slots->size(); ++i) {
+      const std::any& a = (*slots)[i];
+      if (!a.has_value()) continue;
+      w.bytes(*names.at(i));
+      if (auto* pending = std::any_cast<detail::PendingSlotBytes>(&a)) {
+        w.bytes(pending->bytes);
+        continue;
+      }
+      std::string value;
+      StateWriter vw(value);
+      auto it = trigger_slots_.find(*names[i]);
+      if (!it->second.storage) throw std::logic_error("trigger state '" + *names[i] + "' has a value but no type");
+      it->second.storage->write(a, vw);
+      w.bytes(value);
+    }
+  }
+
+  void read_trigger_state(StateReader& r, std::unique_ptr<std::vector<std::any>>& out) {
+    size_t present = r.length();
+    if (!present) return;
+    out = std::make_unique<std::vector<std::any>>();
+    for (size_t i = 0; i < present; ++i) {
+      std::string name(r.bytes());
+      std::string_view value = r.bytes();
+      auto [it, inserted] = trigger_slots_.try_emplace(name);
+      if (inserted) it->second.index = trigger_slots_.size() - 1;  // its type comes with the first use
+      if (out->size() <= it->second.index) out->resize(it->second.index + 1);
+      (*out)[it->second.index] = detail::PendingSlotBytes{std::string(value)};
+    }
+  }
 
   // ---- records ----
 
