@@ -54,19 +54,19 @@ void build(StreamEnvironment& env, const Flags& f) {
   auto source = f.kafka.source<Click>(f.input_topic, json_deserializer<Click>(parse_click))
                     .dead_letter_topic(f.dlq)
                     .build();
-  auto sink = KafkaSink<UserCount>::builder()
-                  .bootstrap_servers(f.kafka.bootstrap_servers)
-                  .topic(f.output_topic)
+  auto sink = f.kafka.sink<UserCount>(f.output_topic)
                   .value_serializer([](const UserCount& c) { return fmt::format("User {} clicked {} times", c.user_id, c.count); },
                                     [](const UserCount& c) { return c.user_id; })
                   .build();
   std::string action = f.action;
   env.from_source(source, WatermarkStrategy<Click>::no_watermarks(), "clicks")
+      .uid("source")
       .filter([action](const Click& c) { return action.empty() || c.action == action; })
       .name("action filter")
       .key_by([](const Click& c) { return c.user_id; })
       .process(CountClicks{})
       .name("count per user")
+      .uid("count-per-user")
       .sink_to(sink)
       .name("counts");
 }
@@ -83,7 +83,7 @@ JobSpec click_count_job() {
                    app.add_option("--dlq", flags->dlq, "dead-letter topic for bad records")->capture_default_str();
                    app.add_option("--action", flags->action, "count only this action (e.g. CLICK); default: every event");
                    return [flags](StreamEnvironment& env) {
-                     env.set_parallelism(flags->kafka.parallelism);
+                     flags->kafka.configure(env);
                      build(env, *flags);
                    };
                  }};

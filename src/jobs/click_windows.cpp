@@ -169,11 +169,9 @@ void build(StreamEnvironment& env, const Flags& f) {
   auto strategy = WatermarkStrategy<Click>::for_bounded_out_of_orderness(f.max_out_of_orderness)
                       .with_timestamp_assigner([](const Click& c, Timestamp) { return c.ts; });
   if (f.idleness.count() > 0) strategy = strategy.with_idleness(f.idleness);
-  auto clicks = env.from_source(source, strategy, "clicks");
+  auto clicks = env.from_source(source, strategy, "clicks").uid("source");
 
-  auto counts_sink = KafkaSink<Count>::builder()
-                         .bootstrap_servers(f.kafka.bootstrap_servers)
-                         .topic(f.counts_topic)
+  auto counts_sink = f.kafka.sink<Count>(f.counts_topic)
                          .value_serializer([](const Count& c) { return count_json(c, "url"); },
                                            [](const Count& c) { return c.name; })
                          .build();
@@ -181,17 +179,17 @@ void build(StreamEnvironment& env, const Flags& f) {
       .window(TumblingEventTimeWindows::of(Duration(5000)))
       .aggregate(CountRecords<Click>{}, KeyedCount{})
       .name("clicks per url per 5s")
+      .uid("clicks-per-url")
       .sink_to(counts_sink)
       .name("counts");
 
-  auto total_sink = KafkaSink<Count>::builder()
-                        .bootstrap_servers(f.kafka.bootstrap_servers)
-                        .topic(f.total_topic)
+  auto total_sink = f.kafka.sink<Count>(f.total_topic)
                         .value_serializer([](const Count& c) { return count_json(c, ""); })
                         .build();
   clicks.window_all(SlidingEventTimeWindows::of(Duration(10000), Duration(5000)))
       .aggregate(CountRecords<Click>{}, TotalCount{})
       .name("all clicks per 10s, sliding 5s")
+      .uid("all-clicks")
       .sink_to(total_sink)
       .name("total");
 
@@ -205,6 +203,7 @@ void build(StreamEnvironment& env, const Flags& f) {
       .window(TumblingEventTimeWindows::of(Duration(60000)))
       .aggregate(CountRecords<std::string>{}, KeyedCount{})
       .name("clicks per category per 1m")
+      .uid("clicks-per-category")
       .map([](const Count& c) { return count_json(c, "category"); })
       .name("to JSON")
       .sink_to(PrintSink<std::string>())
@@ -234,7 +233,7 @@ JobSpec click_windows_job() {
         add_duration_option(app, "--idleness", flags->idleness,
                             "a partition without records this long stops holding the watermark back (0: never)");
         return [flags](StreamEnvironment& env) {
-          env.set_parallelism(flags->kafka.parallelism);
+          flags->kafka.configure(env);
           build(env, *flags);
         };
       }};

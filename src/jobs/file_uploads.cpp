@@ -151,6 +151,7 @@ struct FileTotals {
   int64_t bytes = 0;
   int64_t large = 0;
 };
+static_assert(Serializable<FileTotals>, "keyed state is checkpointed: FileTotals must stay serializable");
 
 class SumFiles final : public AggregateFunction<AnalysedFile, FileTotals, FileTotals> {
  public:
@@ -219,19 +220,15 @@ void add_aggregations(const DataStream<AnalysedFile>& files, Assigner assigner, 
   auto windows = files.key_by([](const AnalysedFile& a) { return a.file.file_type + kKeySeparator + a.size_category; })
                      .window(assigner);
   if (event_time) windows = windows.side_output_late_data(late);
-  auto aggregations = windows.aggregate(SumFiles{}, WithTypeWindow{}).name("per type and size per window");
+  auto aggregations = windows.aggregate(SumFiles{}, WithTypeWindow{}).name("per type and size per window").uid("per-type-windows");
   aggregations
-      .sink_to(KafkaSink<TypeWindow>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.aggregations_topic)
+      .sink_to(f.kafka.sink<TypeWindow>(f.aggregations_topic)
                    .value_serializer(aggregation_json, [](const TypeWindow& t) { return t.file_type; })
                    .build())
       .name(f.aggregations_topic);
   if (event_time) {
     aggregations.side_output(late)
-        .sink_to(KafkaSink<AnalysedFile>::builder()
-                     .bootstrap_servers(f.kafka.bootstrap_servers)
-                     .topic(f.dlq)
+        .sink_to(f.kafka.sink<AnalysedFile>(f.dlq)
                      .record_serializer([](const AnalysedFile& a, const SinkContext&, ProducerRecord& out) {
                        out.key.emplace(a.file.file_id);
                        out.value.emplace(processed_json(a));
@@ -264,11 +261,9 @@ void build(StreamEnvironment& env, const Flags& f) {
                       : WatermarkStrategy<FileInfo>::for_bounded_out_of_orderness(bound)
                             .with_timestamp_assigner([](const FileInfo& fi, Timestamp) { return fi.event_time; })
                             .with_idleness(Duration(10000));
-  auto files = env.from_source(source, strategy, "uploaded files").map(analyse).name("file analysis");
+  auto files = env.from_source(source, strategy, "uploaded files").uid("source").map(analyse).name("file analysis");
   files
-      .sink_to(KafkaSink<AnalysedFile>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.processed_topic)
+      .sink_to(f.kafka.sink<AnalysedFile>(f.processed_topic)
                    .value_serializer(processed_json, [](const AnalysedFile& a) { return a.file.file_id; })
                    .build())
       .name(f.processed_topic);
@@ -303,7 +298,7 @@ JobSpec file_uploads_job() {
         app.add_flag("--processing-time", flags->processing_time,
                      "windows by processing time (the seed's setting) instead of upload_timestamp");
         return [flags](StreamEnvironment& env) {
-          env.set_parallelism(flags->kafka.parallelism);
+          flags->kafka.configure(env);
           build(env, *flags);
         };
       }};

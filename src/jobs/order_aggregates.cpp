@@ -42,6 +42,7 @@ struct Totals {
   int64_t count = 0;
   int64_t micros = 0;
 };
+static_assert(Serializable<Totals>, "keyed state is checkpointed: Totals must stay serializable");
 
 struct WindowResult {
   std::string key;
@@ -175,9 +176,7 @@ void build(StreamEnvironment& env, const Flags& f) {
                                    }))
                     .dead_letter_topic(f.dlq)
                     .build();
-  auto sink = KafkaSink<WindowResult>::builder()
-                  .bootstrap_servers(f.kafka.bootstrap_servers)
-                  .topic(f.output_topic)
+  auto sink = f.kafka.sink<WindowResult>(f.output_topic)
                   .value_serializer([key_field, json](const WindowResult& r) { return format_result(r, key_field, json); },
                                     [](const WindowResult& r) { return r.key; })
                   .build();
@@ -187,7 +186,7 @@ void build(StreamEnvironment& env, const Flags& f) {
                    .with_timestamp_assigner([](const Order& o, Timestamp) { return o.ts; });
     if (f.idleness.count() > 0) strategy = strategy.with_idleness(f.idleness);
   }
-  auto keyed = env.from_source(source, strategy, "orders").key_by([](const Order& o) { return o.key; });
+  auto keyed = env.from_source(source, strategy, "orders").uid("source").key_by([](const Order& o) { return o.key; });
   std::string name = fmt::format("{} per {} per {} ({})", "count and sum", key_field, format_duration(f.window),
                                  f.event_time ? "event time" : "processing time");
   if (f.event_time) {
@@ -196,10 +195,8 @@ void build(StreamEnvironment& env, const Flags& f) {
                        .allowed_lateness(f.allowed_lateness)
                        .side_output_late_data(late)
                        .aggregate(SumOrders{}, WithWindow{});
-    windows.name(name).sink_to(sink).name("aggregates");
-    auto late_sink = KafkaSink<Order>::builder()
-                         .bootstrap_servers(f.kafka.bootstrap_servers)
-                         .topic(f.late_topic)
+    windows.name(name).uid("windows").sink_to(sink).name("aggregates");
+    auto late_sink = f.kafka.sink<Order>(f.late_topic)
                          .value_serializer([](const Order& o) { return o.text; }, [](const Order& o) { return o.key; })
                          .build();
     windows.side_output(late).sink_to(late_sink).name("late orders");
@@ -207,6 +204,7 @@ void build(StreamEnvironment& env, const Flags& f) {
     keyed.window(TumblingProcessingTimeWindows::of(f.window))
         .aggregate(SumOrders{}, WithWindow{})
         .name(name)
+        .uid("windows")
         .sink_to(sink)
         .name("aggregates");
   }
@@ -242,7 +240,7 @@ JobSpec order_aggregates_job() {
                             "a partition without records this long stops holding the watermark back (0: never)");
         return [flags](StreamEnvironment& env) {
           if (flags->window.count() <= 0) throw std::invalid_argument("--window must be longer than 0ms");
-          env.set_parallelism(flags->kafka.parallelism);
+          flags->kafka.configure(env);
           build(env, *flags);
         };
       }};

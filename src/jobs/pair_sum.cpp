@@ -30,6 +30,7 @@ struct Number {
   int32_t partition = 0;
   int64_t offset = 0;
 };
+static_assert(Serializable<Number>, "keyed state is checkpointed: Number must stay serializable");
 
 struct Pair {
   Number a;  // the earlier one
@@ -129,16 +130,16 @@ void build(StreamEnvironment& env, const Flags& f) {
   int64_t pair_sum = f.pair_sum;
   KafkaDeserializer<Number> deserializer = [pair_sum](const KafkaRecordView& r) { return parse_number(r, pair_sum); };
   auto source = f.kafka.source<Number>(f.raw_topic, deserializer).dead_letter_topic(f.dlq).build();
-  auto sink = KafkaSink<Pair>::builder()
-                  .bootstrap_servers(f.kafka.bootstrap_servers)
-                  .topic(f.enriched_topic)
+  auto sink = f.kafka.sink<Pair>(f.enriched_topic)
                   .record_serializer(json_serializer<Pair>(
                       [pair_sum](const Pair& p, JsonWriter& w) { write_pair(p, pair_sum, w); }))
                   .build();
   env.from_source(source, WatermarkStrategy<Number>::no_watermarks(), "numbers")
+      .uid("source")
       .key_by([pair_sum](const Number& n) { return std::min(n.value, pair_sum - n.value); })
       .process(PairNumbers(pair_sum))
       .name("pair numbers")
+      .uid("pair-numbers")
       .sink_to(sink)
       .name("pairs");
 }
@@ -161,7 +162,7 @@ JobSpec pair_sum_job() {
                    app.add_option("--DLQ,--dlq", flags->dlq, "dead-letter topic for values that are not valid numbers")
                        ->capture_default_str();
                    return [flags](StreamEnvironment& env) {
-                     env.set_parallelism(flags->kafka.parallelism);
+                     flags->kafka.configure(env);
                      build(env, *flags);
                    };
                  }};

@@ -127,6 +127,7 @@ struct Totals {
   int64_t count = 0;
   int64_t cents = 0;
 };
+static_assert(Serializable<Totals>, "keyed state is checkpointed: Totals must stay serializable");
 
 class SumAmounts final : public AggregateFunction<Transaction, Totals, Totals> {
  public:
@@ -197,19 +198,15 @@ void add_windows(const DataStream<Transaction>& transactions, Assigner assigner,
   const OutputTag<Transaction> late("late-transactions");
   auto per_user = transactions.key_by([](const Transaction& t) { return t.user_id; }).window(assigner);
   if (event_time) per_user = per_user.side_output_late_data(late);
-  auto users = per_user.aggregate(SumAmounts{}, WithWindow{}).name("per user per window");
+  auto users = per_user.aggregate(SumAmounts{}, WithWindow{}).name("per user per window").uid("per-user-windows");
   users
-      .sink_to(KafkaSink<WindowTotals>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.user_aggregations_topic)
+      .sink_to(f.kafka.sink<WindowTotals>(f.user_aggregations_topic)
                    .value_serializer(user_aggregation_json, [](const WindowTotals& u) { return u.key; })
                    .build())
       .name(f.user_aggregations_topic);
   if (event_time) {
     users.side_output(late)
-        .sink_to(KafkaSink<Transaction>::builder()
-                     .bootstrap_servers(f.kafka.bootstrap_servers)
-                     .topic(f.dlq)
+        .sink_to(f.kafka.sink<Transaction>(f.dlq)
                      .record_serializer([](const Transaction& t, const SinkContext&, ProducerRecord& out) {
                        out.key.emplace(t.user_id);
                        out.value.emplace(transaction_json(t));
@@ -223,6 +220,7 @@ void add_windows(const DataStream<Transaction>& transactions, Assigner assigner,
       .window(assigner)
       .aggregate(SumAmounts{}, WithWindow{})
       .name("per category per window")
+      .uid("per-category-windows")
       .map(category_line)
       .name("category line")
       .sink_to(PrintSink<std::string>())
@@ -242,21 +240,17 @@ void build(StreamEnvironment& env, const Flags& f) {
                       : WatermarkStrategy<Transaction>::for_bounded_out_of_orderness(bound)
                             .with_timestamp_assigner([](const Transaction& t, Timestamp) { return t.event_time; })
                             .with_idleness(Duration(10000));
-  auto transactions = env.from_source(source, strategy, f.input_topic);
+  auto transactions = env.from_source(source, strategy, f.input_topic).uid("source");
 
   transactions.filter([](const Transaction& t) { return t.amount_cents > 10000; })
       .name("amount > 100")
-      .sink_to(KafkaSink<Transaction>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.processed_topic)
+      .sink_to(f.kafka.sink<Transaction>(f.processed_topic)
                    .value_serializer(processed_json, [](const Transaction& t) { return t.user_id; })
                    .build())
       .name(f.processed_topic + " (category discount)");
   transactions.filter([](const Transaction& t) { return t.amount_cents > 50000; })
       .name("amount > 500")
-      .sink_to(KafkaSink<Transaction>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.high_value_topic)
+      .sink_to(f.kafka.sink<Transaction>(f.high_value_topic)
                    .value_serializer(transaction_json, [](const Transaction& t) { return t.user_id; })
                    .build())
       .name(f.high_value_topic);
@@ -293,7 +287,7 @@ JobSpec transactions_job() {
         app.add_flag("--processing-time", flags->processing_time,
                      "windows by processing time (the seed's setting) instead of the records' timestamp");
         return [flags](StreamEnvironment& env) {
-          env.set_parallelism(flags->kafka.parallelism);
+          flags->kafka.configure(env);
           build(env, *flags);
         };
       }};

@@ -133,6 +133,7 @@ struct FrameTotals {
   double brightness_sum = 0;
   int64_t bytes_sum = 0;
 };
+static_assert(Serializable<FrameTotals>, "keyed state is checkpointed: FrameTotals must stay serializable");
 
 class SumFrames final : public AggregateFunction<AnalysedFrame, FrameTotals, FrameTotals> {
  public:
@@ -202,18 +203,15 @@ void add_aggregations(const DataStream<AnalysedFrame>& frames, Assigner assigner
       .window(assigner);
   if (event_time) windows = windows.side_output_late_data(late);
   auto aggregations = windows.aggregate(SumFrames{}, WithSourceWindow{})
-      .name("per source and resolution per window");
-  aggregations.sink_to(KafkaSink<SourceWindow>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.aggregations_topic)
+      .name("per source and resolution per window")
+      .uid("per-source-windows");
+  aggregations.sink_to(f.kafka.sink<SourceWindow>(f.aggregations_topic)
                    .value_serializer(aggregation_json, [](const SourceWindow& s) { return s.source; })
                    .build())
       .name(f.aggregations_topic);
   if (event_time) {
     aggregations.side_output(late)
-        .sink_to(KafkaSink<AnalysedFrame>::builder()
-                     .bootstrap_servers(f.kafka.bootstrap_servers)
-                     .topic(f.dlq)
+        .sink_to(f.kafka.sink<AnalysedFrame>(f.dlq)
                      .record_serializer([](const AnalysedFrame& a, const SinkContext&, ProducerRecord& out) {
                        out.key.emplace(a.frame.source);
                        out.value.emplace(processed_json(a));
@@ -242,14 +240,13 @@ void build(StreamEnvironment& env, const Flags& f) {
                             .with_timestamp_assigner([](const Frame& fr, Timestamp) { return fr.event_time; })
                             .with_idleness(Duration(10000));
   auto analysed = env.from_source(source, strategy, f.input_topic)
+                      .uid("source")
                       .filter([](const Frame& fr) { return fr.height > kMinHeightExclusive; })
                       .name("higher than 480p")
                       .map(analyse)
                       .name("frame analysis");
   analysed
-      .sink_to(KafkaSink<AnalysedFrame>::builder()
-                   .bootstrap_servers(f.kafka.bootstrap_servers)
-                   .topic(f.processed_topic)
+      .sink_to(f.kafka.sink<AnalysedFrame>(f.processed_topic)
                    .value_serializer(processed_json, [](const AnalysedFrame& a) { return a.frame.source; })
                    .build())
       .name(f.processed_topic);
@@ -284,7 +281,7 @@ JobSpec video_frames_job() {
         app.add_flag("--processing-time", flags->processing_time,
                      "windows by processing time (the seed's setting) instead of the frames' timestamp");
         return [flags](StreamEnvironment& env) {
-          env.set_parallelism(flags->kafka.parallelism);
+          flags->kafka.configure(env);
           build(env, *flags);
         };
       }};
