@@ -92,7 +92,9 @@ TEST(NexmarkGenerator, KeepsTheProportionsIdsAndCategoriesOfTheSpec) {
     if (n % 50 == 0) ASSERT_TRUE(e.is_person()) << n;
     else if (n % 50 <= 3) ASSERT_TRUE(e.is_auction()) << n;
     else ASSERT_TRUE(e.is_bid()) << n;
-    if (e.is_person()) EXPECT_EQ(e.person().id, next_person++);
+    if (e.is_person()) {
+      EXPECT_EQ(e.person().id, next_person++);
+    }
     if (e.is_auction()) {
       EXPECT_EQ(e.auction().id, next_auction++);
       categories.insert(e.auction().category);
