@@ -63,6 +63,8 @@ kafka::CreatePartitionsResponse handle(Broker&, kafka::CreatePartitionsRequest&,
 kafka::DescribeConfigsResponse handle(Broker&, kafka::DescribeConfigsRequest&,
                                       const RequestContext&);
 kafka::AlterConfigsResponse handle(Broker&, kafka::AlterConfigsRequest&, const RequestContext&);
+kafka::DescribeLogDirsResponse handle(Broker&, kafka::DescribeLogDirsRequest&,
+                                      const RequestContext&);
 kafka::AlterConfigsResponse handle(Broker&, kafka::IncrementalAlterConfigsRequest&,
                                    const RequestContext&);
 

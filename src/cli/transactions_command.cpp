@@ -13,11 +13,6 @@
 //             START-TIME-MS PARTITIONS (topic-partition list or "-"); --json: one object a
 //             line. An unknown id (TRANSACTIONAL_ID_NOT_FOUND) or any other error is
 //             reported on stderr and makes the command exit 1.
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
@@ -29,10 +24,10 @@
 #include "cli/commands.h"
 #include "cli/connection_flags.h"
 #include "cli/host_port.h"
-#include "common/byte_order.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/messages.h"
 #include "kafka/protocol/request_header.h"
+#include "kafka/client/wire_connection.h"
 
 namespace sluice::cli {
 
@@ -40,83 +35,7 @@ namespace {
 
 using namespace sluice::kafka;
 using Json = nlohmann::ordered_json;
-
-/// One blocking connection to one broker; throws std::runtime_error naming the broker.
-class KafkaConnection {
- public:
-  KafkaConnection(const std::string& host, uint16_t port, double timeout_s)
-      : where_(host + ":" + std::to_string(port)) {
-    addrinfo hints{}, *found = nullptr;
-    hints.ai_socktype = SOCK_STREAM;
-    if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
-      throw std::runtime_error("cannot resolve " + where_);
-    for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
-      int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-      if (fd < 0) continue;
-      timeval tv{time_t(timeout_s), suseconds_t((timeout_s - time_t(timeout_s)) * 1e6)};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-      if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-        fd_ = fd;
-      else
-        ::close(fd);
-    }
-    ::freeaddrinfo(found);
-    if (fd_ < 0) throw std::runtime_error("cannot connect to " + where_ + " (is Kafka running there?)");
-  }
-  ~KafkaConnection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  KafkaConnection(const KafkaConnection&) = delete;
-  KafkaConnection& operator=(const KafkaConnection&) = delete;
-
-  template <class Response, class Request>
-  Response call(ApiKey key, int16_t version, Request& request) {
-    auto api = find_api(int16_t(key));
-    const bool flexible = api && api->flexible(version);
-    WireWriter w;
-    w.int32(0);
-    write_request_header(w, {int16_t(key), version, ++correlation_, "sluice-transactions"}, flexible);
-    encode_message(w, request, version, flexible);
-    w.patch_first_int32(int32_t(w.size() - 4));
-    send_all(w.finish_bytes());
-    char size[4];
-    recv_all(size, 4);
-    std::string frame(size_t(load_be<int32_t>(size)), '\0');
-    recv_all(frame.data(), frame.size());
-    WireReader r(frame);
-    if (r.int32() != correlation_) throw std::runtime_error(where_ + ": response out of order");
-    if (api && response_header_is_flexible(*api, version)) r.skip_tagged_fields();
-    try {
-      return decode_message<Response>(r, version, flexible);
-    } catch (const DecodeError& e) {
-      throw std::runtime_error(where_ + ": malformed response: " + e.what());
-    }
-  }
-
- private:
-  void send_all(std::string_view b) {
-    while (!b.empty()) {
-      ssize_t n = ::send(fd_, b.data(), b.size(), MSG_NOSIGNAL);
-      if (n <= 0) throw std::runtime_error("lost the connection to " + where_);
-      b.remove_prefix(size_t(n));
-    }
-  }
-  void recv_all(char* p, size_t n) {
-    while (n > 0) {
-      ssize_t got = ::recv(fd_, p, n, 0);
-      if (got <= 0)
-        throw std::runtime_error(where_ + " closed the connection or timed out (does it serve "
-                                          "ListTransactions/DescribeTransactions? Kafka >= 3.0 does)");
-      p += got;
-      n -= size_t(got);
-    }
-  }
-
-  std::string where_;
-  int fd_ = -1;
-  int32_t correlation_ = 0;
-};
+using KafkaConnection = kafka::client::WireConnection;
 
 struct Options {
   kafka::client::ConnectionOptions connection;
@@ -135,7 +54,7 @@ std::vector<BrokerAddress> brokers(const Options& o) {
   const std::string first = o.connection.bootstrap_servers.substr(
       0, o.connection.bootstrap_servers.find(','));
   auto [host, port] = parse_host_port(first, 9092);
-  KafkaConnection c(host, port, o.connection.timeout_seconds);
+  KafkaConnection c(host, port, o.connection.timeout_seconds, "sluice-transactions");
   MetadataRequest req;
   req.topics.emplace();  // no topics: just the brokers
   auto resp = c.call<MetadataResponse>(ApiKey::kMetadata, 1, req);
@@ -164,7 +83,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 void run_list(const Options& o) {
   std::vector<std::vector<std::string>> rows = {{"TRANSACTIONAL-ID", "COORDINATOR", "PRODUCER-ID", "STATE"}};
   for (const auto& b : brokers(o)) {
-    KafkaConnection c(b.host, uint16_t(b.port), o.connection.timeout_seconds);
+    KafkaConnection c(b.host, uint16_t(b.port), o.connection.timeout_seconds, "sluice-transactions");
     ListTransactionsRequest req;
     req.state_filters = o.states;
     auto resp = c.call<ListTransactionsResponse>(ApiKey::kListTransactions, 0, req);
@@ -197,7 +116,7 @@ int run_describe(const Options& o) {
   int failed = 0;
   for (const auto& id : o.ids) {
     const BrokerAddress& any = known.front();
-    KafkaConnection bootstrap(any.host, uint16_t(any.port), o.connection.timeout_seconds);
+    KafkaConnection bootstrap(any.host, uint16_t(any.port), o.connection.timeout_seconds, "sluice-transactions");
     FindCoordinatorRequest find{id, 1};
     auto coordinator = bootstrap.call<FindCoordinatorResponse>(ApiKey::kFindCoordinator, 1, find);
     if (coordinator.error_code != 0) {
@@ -206,7 +125,7 @@ int run_describe(const Options& o) {
       ++failed;
       continue;
     }
-    KafkaConnection c(coordinator.host, uint16_t(coordinator.port), o.connection.timeout_seconds);
+    KafkaConnection c(coordinator.host, uint16_t(coordinator.port), o.connection.timeout_seconds, "sluice-transactions");
     DescribeTransactionsRequest req;
     req.transactional_ids = {id};
     auto resp = c.call<DescribeTransactionsResponse>(ApiKey::kDescribeTransactions, 0, req);

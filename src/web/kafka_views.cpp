@@ -1,5 +1,7 @@
 #include "web/kafka_views.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <ctime>
 
@@ -7,6 +9,7 @@
 #include "kafka/client/admin_client.h"
 #include "kafka/client/consumer.h"
 #include "kafka/client/group_admin.h"
+#include "kafka/client/log_dirs.h"
 #include "kafka/client/producer.h"
 #include "web/api_error.h"
 #include "web/encoding.h"
@@ -131,12 +134,22 @@ Json KafkaViews::topics() {
   std::lock_guard lock(mutex_);
   auto& handle = admin().handle();
   auto md = handle.metadata("", connection_.timeout());
+  const auto sizes = partition_sizes(md);
   Json out = Json::array();
   for (const auto& t : md.topics) {
     Json partitions = Json::array();
     int64_t records = 0;
+    std::optional<int64_t> size = 0;
     for (const auto& p : t.partitions) {
       Json part = {{"id", p.id}, {"leader", p.leader}};
+      auto found = sizes.find({t.name, p.id});
+      if (found != sizes.end()) {
+        part["size_bytes"] = found->second;
+        if (size) *size += found->second;
+      } else {
+        part["size_bytes"] = nullptr;
+        size.reset();
+      }
       try {
         auto w = handle.watermarks(t.name, p.id, connection_.timeout());
         part["low"] = w.low;
@@ -154,12 +167,39 @@ Json KafkaViews::topics() {
                   {"internal", t.name.starts_with("__")},
                   {"partition_count", t.partitions.size()},
                   {"records", records},
-                  {"size_bytes", nullptr},  // not in the Kafka APIs librdkafka 2.0 offers
+                  {"size_bytes", size && !t.partitions.empty() ? Json(*size) : Json(nullptr)},
                   {"partitions", std::move(partitions)}};
     if (t.error) topic["error"] = t.error.describe();
     out.push_back(std::move(topic));
   }
   return {{"topics", std::move(out)}};
+}
+
+KafkaViews::PartitionSizes KafkaViews::partition_sizes(const client::ClusterMetadata& md) {
+  std::map<int32_t, client::LogDirSizes> by_broker;
+  const auto now = std::chrono::steady_clock::now();
+  const auto timeout = std::min<std::chrono::milliseconds>(connection_.timeout(), 3s);
+  for (const auto& b : md.brokers) {
+    auto unknown = log_dirs_unknown_until_.find(b.id);
+    if (unknown != log_dirs_unknown_until_.end() && now < unknown->second) continue;
+    try {
+      by_broker[b.id] = client::describe_log_dirs(b.host, uint16_t(b.port), timeout);
+      log_dirs_unknown_until_.erase(b.id);
+    } catch (const std::runtime_error& e) {
+      spdlog::info("dashboard: no partition sizes from broker {} ({}:{}): {}; asking again in a minute",
+                   b.id, b.host, b.port, e.what());
+      log_dirs_unknown_until_[b.id] = now + 60s;
+    }
+  }
+  PartitionSizes sizes;
+  for (const auto& t : md.topics)
+    for (const auto& p : t.partitions) {
+      auto broker = by_broker.find(p.leader);
+      if (broker == by_broker.end()) continue;
+      auto found = broker->second.partitions.find({t.name, p.id});
+      if (found != broker->second.partitions.end()) sizes[{t.name, p.id}] = found->second;
+    }
+  return sizes;
 }
 
 Json KafkaViews::topic(const std::string& name) {
@@ -170,15 +210,21 @@ Json KafkaViews::topic(const std::string& name) {
   const auto* t = md.find(name);
   if (!t || t->error.code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || t->partitions.empty())
     throw ApiError(404, "no topic '" + name + "'");
+  const auto sizes = partition_sizes(md);
   Json partitions = Json::array();
+  std::optional<int64_t> size = 0;
   for (const auto& p : t->partitions) {
     auto w = handle.watermarks(name, p.id, connection_.timeout());
+    auto found = sizes.find({name, p.id});
+    if (found == sizes.end()) size.reset();
+    else if (size) *size += found->second;
     partitions.push_back({{"id", p.id},
                           {"leader", p.leader},
                           {"replicas", p.replicas},
                           {"isr", p.isrs},
                           {"low", w.low},
-                          {"high", w.high}});
+                          {"high", w.high},
+                          {"size_bytes", found == sizes.end() ? Json(nullptr) : Json(found->second)}});
   }
   Json configs = Json::array();
   auto described = admin().describe_topic_configs(name);
@@ -190,6 +236,7 @@ Json KafkaViews::topic(const std::string& name) {
                        {"sensitive", e.is_sensitive}});
   Json out = {{"name", name},
               {"internal", name.starts_with("__")},
+              {"size_bytes", size ? Json(*size) : Json(nullptr)},
               {"partitions", std::move(partitions)},
               {"configs", std::move(configs)}};
   if (described.error) out["configs_error"] = described.error.describe();

@@ -1,7 +1,8 @@
 // KafkaViews: what the dashboard shows of a Kafka cluster, as JSON — topics (partitions,
 // low/high offsets, configs), topic creation and deletion, consumer groups (members,
 // assignment, committed offsets, lag), a page of a partition's records, the seeds' file
-// uploads, and group lag as Prometheus text. Everything goes through kafka/client
+// uploads, and group lag as Prometheus text. Partition sizes on disk come from Kafka's
+// DescribeLogDirs (kafka/client/log_dirs.h); null when a broker does not tell them. Everything goes through kafka/client
 // (librdkafka), so it works against any Kafka, the embedded broker included.
 //
 // Failures with an HTTP meaning throw ApiError (404, 409, 400, 413); a cluster that does
@@ -26,6 +27,7 @@
 #include "kafka/client/config.h"
 
 namespace sluice::kafka::client {
+struct ClusterMetadata;
 class AdminClient;
 class GroupAdmin;
 class Producer;
@@ -87,6 +89,10 @@ class KafkaViews {
   kafka::client::GroupAdmin& group_admin();
   void ensure_upload_topic(const std::string& topic);
   Json lag_of(const std::string& group, std::map<std::pair<std::string, int32_t>, int64_t>& highs);
+  using PartitionSizes = std::map<std::pair<std::string, int32_t>, int64_t>;
+  // Each partition's size on disk on its leader (DescribeLogDirs to every broker); a broker
+  // that does not answer it leaves its partitions out, and is not asked again for a minute.
+  PartitionSizes partition_sizes(const kafka::client::ClusterMetadata& md);
 
   kafka::client::ConnectionOptions connection_;
   size_t upload_limit_;
@@ -95,6 +101,7 @@ class KafkaViews {
   std::unique_ptr<kafka::client::GroupAdmin> group_admin_;
   std::unique_ptr<kafka::client::Producer> producer_;
   std::set<std::string> upload_topics_ready_;
+  std::map<int32_t, std::chrono::steady_clock::time_point> log_dirs_unknown_until_;  // by broker id
   uint64_t uploads_ = 0;
 };
 

@@ -147,6 +147,26 @@ def test_topics_create_list_describe_and_delete(dash):
     assert status == 404
 
 
+def segment_bytes(data_dir, topic, partition):
+    """The size of a partition's segment files on disk: what Kafka's DescribeLogDirs tells."""
+    return sum(f.stat().st_size for f in (data_dir / f"{topic}-{partition}").glob("*.log"))
+
+
+def test_topic_size_on_disk_is_the_partitions_log_size(dash):
+    status, body = dash.request("POST", "/api/topics", {"name": "sized", "partitions": 2})
+    assert status == 201, body
+    produce(dash.broker.bootstrap, "sized", [f"record {i} " + "x" * 100 for i in range(50)], "-p", "1")
+    expected = [segment_bytes(dash.broker.data_dir, "sized", p) for p in (0, 1)]
+    assert expected[0] == 0 and expected[1] > 50 * 100
+
+    detail = dash.get("/api/topics/sized")
+    assert [p["size_bytes"] for p in detail["partitions"]] == expected
+    assert detail["size_bytes"] == sum(expected)
+    listed = {t["name"]: t for t in dash.get("/api/topics")["topics"]}["sized"]
+    assert [p["size_bytes"] for p in listed["partitions"]] == expected
+    assert listed["size_bytes"] == sum(expected)
+
+
 def test_message_browser_pages_offsets_time_keys_headers_and_binary(dash):
     b = dash.broker.bootstrap
     dash.request("POST", "/api/topics", {"name": "clicks", "partitions": 2})
@@ -358,6 +378,8 @@ def test_cluster_and_ui_info(dash):
     cluster = dash.get("/api/cluster")
     assert cluster["bootstrap_servers"] == dash.broker.bootstrap
     assert len(cluster["brokers"]) == 1
+    # The broker runs in this process: its traffic so far (the charts' bytes in/out).
+    assert cluster["broker_bytes_in_total"] > 0 and cluster["broker_bytes_out_total"] > 0
     ui = dash.get("/api/ui")
     assert ui["token_required"] is False and ui["jobs_available"] is False
 

@@ -32,6 +32,7 @@ constexpr std::array kApis = {
     ApiInfo{ApiKey::kTxnOffsetCommit, "TxnOffsetCommit", 0, 3, 3},
     ApiInfo{ApiKey::kDescribeConfigs, "DescribeConfigs", 0, 3, 4},
     ApiInfo{ApiKey::kAlterConfigs, "AlterConfigs", 0, 1, 2},
+    ApiInfo{ApiKey::kDescribeLogDirs, "DescribeLogDirs", 0, 1, 2},
     ApiInfo{ApiKey::kCreatePartitions, "CreatePartitions", 0, 1, 2},
     ApiInfo{ApiKey::kDeleteGroups, "DeleteGroups", 0, 1, 2},
     ApiInfo{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 0, 1, 1},

@@ -36,6 +36,7 @@ enum class ApiKey : int16_t {
   kTxnOffsetCommit = 28,
   kDescribeConfigs = 32,
   kAlterConfigs = 33,
+  kDescribeLogDirs = 35,
   kCreatePartitions = 37,
   kDeleteGroups = 42,
   kIncrementalAlterConfigs = 44,

@@ -11,6 +11,7 @@
 #include "kafka/protocol/messages/delete_topics.h"
 #include "kafka/protocol/messages/describe_configs.h"
 #include "kafka/protocol/messages/describe_groups.h"
+#include "kafka/protocol/messages/describe_log_dirs.h"
 #include "kafka/protocol/messages/describe_transactions.h"
 #include "kafka/protocol/messages/end_txn.h"
 #include "kafka/protocol/messages/fetch.h"
@@ -65,6 +66,7 @@ decltype(auto) with_request_type(ApiKey key, F&& f) {
     case ApiKey::kInitProducerId: return f(std::type_identity<InitProducerIdRequest>{});
     case ApiKey::kDescribeConfigs: return f(std::type_identity<DescribeConfigsRequest>{});
     case ApiKey::kAlterConfigs: return f(std::type_identity<AlterConfigsRequest>{});
+    case ApiKey::kDescribeLogDirs: return f(std::type_identity<DescribeLogDirsRequest>{});
     case ApiKey::kCreatePartitions: return f(std::type_identity<CreatePartitionsRequest>{});
     case ApiKey::kIncrementalAlterConfigs:
       return f(std::type_identity<IncrementalAlterConfigsRequest>{});
