@@ -237,7 +237,14 @@ void DashboardServer::install_routes() {
                    {"jobs_available", jobs_ != nullptr}});
   });
   s.Get("/api/cluster", [this](const Request&, Response& res) {
-    send_json(res, 200, kafka_->cluster());
+    Json cluster = kafka_->cluster();
+    // The broker's traffic is known only when it runs in this process (Kafka has no API for
+    // it); null otherwise, and the UI says so.
+    auto& broker = RequestMetrics::global();
+    const bool here = options_.broker_metrics || broker.active();
+    cluster["broker_bytes_in_total"] = here ? Json(broker.bytes_in()) : Json(nullptr);
+    cluster["broker_bytes_out_total"] = here ? Json(broker.bytes_out()) : Json(nullptr);
+    send_json(res, 200, cluster);
   });
   s.Get("/api/topics", [this](const Request&, Response& res) {
     send_json(res, 200, kafka_->topics());

@@ -49,12 +49,20 @@ EngineJobs::Entry* EngineJobs::find(const std::string& id) {
 nlohmann::json EngineJobs::summary(const Entry& e, const JobSnapshot& snap) {
   int parallelism = 1;
   for (auto& v : snap.vertices) parallelism = std::max(parallelism, v.parallelism);
+  // Records the sources emitted: the vertices no edge leads into.
+  uint64_t read = 0;
+  for (auto& v : snap.vertices) {
+    bool fed = std::any_of(snap.edges.begin(), snap.edges.end(),
+                           [&](const auto& edge) { return edge.target == v.id; });
+    if (!fed) read += v.records_out;
+  }
   return {{"id", e.id},
           {"name", snap.name},
           {"status", status_of(snap.state)},
           {"start_time_ms", snap.started_ms},
           {"duration_ms", wall_clock_ms() - snap.started_ms},
-          {"parallelism", parallelism}};
+          {"parallelism", parallelism},
+          {"records_read", read}};
 }
 
 void EngineJobs::update_rates(Rates& r, const JobSnapshot& snap) {

@@ -16,7 +16,9 @@
 //   list_jobs() -> {"jobs": [JobSummary, ...]}
 //   JobSummary  =  {"id": "a1b2c3", "name": "click-count",
 //                   "status": "CREATED|RUNNING|FAILING|FAILED|CANCELLING|CANCELED|FINISHED|RESTARTING",
-//                   "start_time_ms": 1700000000000, "duration_ms": 5321, "parallelism": 2}
+//                   "start_time_ms": 1700000000000, "duration_ms": 5321, "parallelism": 2,
+//                   "records_read": 123456}     // records out of the sources so far (the
+//                                               // UI charts its rate per second)
 //
 //   job(id) -> null when there is no such job, else JobSummary plus:
 //     "vertices": [{"id": "1", "name": "Kafka source: input-topic", "parallelism": 2,

@@ -1,63 +1,36 @@
-// Browser tests of the dashboard: a real `sluice broker --ui` (and, for the Jobs page, a
-// dashboard with the test-only FakeJobsProvider), Debian's Chromium driven headless by
-// playwright-core. Each test leaves a screenshot in $E2E_ARTIFACTS.
+// Browser tests of the dashboard's Kafka pages against a real `sluice broker --ui` (token,
+// topics with their size on disk, the message browser with a <script> value, group lag,
+// uploads, the overview's charts), Debian's Chromium driven headless by playwright-core.
+// The Jobs page with a real job is engine_job.test.mjs; here only what a real job cannot
+// show yet, from the test-only FakeJobsProvider: savepoints and stop with savepoint.
+// Each test leaves a screenshot in $E2E_ARTIFACTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { SLUICE, freePort, waitForPort, launchBrowser, shot as shotOf } from './harness.mjs';
 
-const SLUICE = process.env.SLUICE_BIN || path.resolve('../../build/sluice');
 const FAKE_JOBS = process.env.FAKE_JOBS_BIN || path.resolve('../../build/tests/e2e/fake_jobs_dashboard');
-const ARTIFACTS = process.env.E2E_ARTIFACTS || path.resolve('../../build/e2e-artifacts');
 const TOKEN = 'e2e-token-' + process.pid;
 
 let work, broker, fakeJobs, context, page;
 let kafkaPort, uiPort, jobsPort;
 const pageErrors = [];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForPort(port, child, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before listening on ${port}`);
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
-}
-
 function produce(topic, lines, ...args) {
   execFileSync(SLUICE, ['produce', '-b', `127.0.0.1:${kafkaPort}`, '-q', ...args, topic],
     { input: lines.map((l) => l + '\n').join(''), timeout: 60000 });
 }
 
-async function shot(name) {
-  const file = path.join(ARTIFACTS, name + '.png');
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const shot = (name) => shotOf(page, name);
 
 async function go(hash) {
   await page.goto(`http://127.0.0.1:${uiPort}/${hash}`);
 }
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   work = mkdtempSync(path.join(tmpdir(), 'sluice-e2e-'));
   [kafkaPort, uiPort, jobsPort] = [await freePort(), await freePort(), await freePort()];
   broker = spawn(SLUICE, ['broker', '--listen', `127.0.0.1:${kafkaPort}`, '--data-dir', path.join(work, 'data'),
@@ -67,14 +40,7 @@ before(async () => {
   fakeJobs = spawn(FAKE_JOBS, [`127.0.0.1:${kafkaPort}`, String(jobsPort)], { stdio: ['pipe', 'ignore', 'inherit'] });
   await waitForPort(jobsPort, fakeJobs);
 
-  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-  });
-  page = context.pages()[0] || await context.newPage();
+  ({ context, page } = await launchBrowser(path.join(work, 'profile')));
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('dialog', (d) => d.accept());
 });
@@ -119,6 +85,8 @@ test('a topic and its messages; JSON pretty-printed, a <script> value shown as t
   await page.waitForSelector('#topics-table');
   const row = page.locator('#topics-table tr', { hasText: 'clicks' });
   assert.match(await row.textContent(), /clicks\s*2/);
+  // Size on disk, from the broker's DescribeLogDirs: 13 records are some hundreds of bytes.
+  assert.match(await row.locator('td.size').textContent(), /^\d+ B$|KiB$/);
   await shot('topics');
 
   await row.locator('a').click();
@@ -193,6 +161,9 @@ test('the overview chart and the broker metrics', async () => {
   produce('clicks', ['u1\t{"n":100}'], '-K', '\t');
   await page.waitForTimeout(2200);
   assert.match(await page.textContent('.cards'), /Topics/);
+  // The broker runs in this process: its bytes in and out are charted, with a legend.
+  assert.equal(await page.locator('#chart-broker polyline').count(), 2);
+  assert.match(await page.textContent('#chart-broker'), /bytes in: .*B\/s/);
   await shot('overview');
   const metrics = await (await page.request.get(`http://127.0.0.1:${uiPort}/metrics`)).text();
   assert.match(metrics, /sluice_broker_requests_total\{api="Produce"\} [1-9]/);
@@ -215,9 +186,19 @@ test('jobs: the operator graph as a DAG, savepoint and stop from the page', asyn
   assert.ok((await x('1')) < (await x('2')) && (await x('2')) < (await x('3')) && (await x('3')) < (await x('4')));
   await shot('job-graph');
 
+  // The savepoint dialog asks for the directory, shows the request's progress, then the path.
   await page.click('#savepoint-btn');
+  await page.fill('#savepoint-dir', path.join(work, 'saves'));
+  await page.click('#savepoint-go');
+  assert.equal(await page.textContent('#savepoint-path', { timeout: 10000 }), path.join(work, 'saves', 'savepoint-click-count-1'));
+  await page.click('#savepoint-close');
+  await page.click('#job-tabs a[data-tab=checkpoints]');
   await page.waitForFunction(() => document.querySelector('#checkpoints-table tbody')?.textContent.includes('savepoint'), null, { timeout: 10000 });
   await page.click('#stop-btn');
+  assert.equal(await page.inputValue('#savepoint-dir'), path.join(work, 'saves'), 'the last directory is remembered');
+  await page.click('#savepoint-go');
+  await page.waitForSelector('#savepoint-path');
+  await page.click('#savepoint-close');
   await page.waitForFunction(() => document.querySelector('h1 .badge')?.textContent === 'FINISHED', null, { timeout: 10000 });
   assert.equal(await page.locator('#checkpoints-table tbody tr').count(), 2);
   await shot('job-stopped');

@@ -109,7 +109,8 @@ class FakeJobsProvider : public JobsProvider {
             {"status", status_},
             {"start_time_ms", start_ms_},
             {"duration_ms", now_ms() - start_ms_},
-            {"parallelism", 2}};
+            {"parallelism", 2},
+            {"records_read", (now_ms() - start_ms_) * 20 / 1000}};
   }
 
   json savepoint() {
