@@ -341,6 +341,17 @@ TEST_F(RocksDbStateTest, AJobGivesTheSameResultsOnBothBackends) {
   EXPECT_TRUE(!fs::exists(dir_ / "working") || fs::is_empty(dir_ / "working"));
 }
 
+TEST_F(RocksDbStateTest, WorkingDirectoriesOfDeadProcessesAreRemoved) {
+  fs::path stale = dir_ / "working" / "stats-0-2147483000-0";  // a pid above any pid_max
+  fs::path live = dir_ / "working" / ("stats-0-" + std::to_string(::getppid()) + "-0");
+  fs::create_directories(stale);
+  fs::create_directories(live);
+  StatsRun run = start_stats(StateBackend::rocksdb, dir_, 2, 100, std::make_shared<std::atomic<int64_t>>(1 << 30));
+  run.client.wait();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
+}
+
 // Stops a run on `from` at 8,000 records with a savepoint, resumes on `to` at parallelism
 // 3; the union of both outputs is what one uninterrupted heap run gives.
 void savepoint_moves(StateBackend from, StateBackend to, const fs::path& dir) {
