@@ -42,6 +42,9 @@ int run_job(const std::string& name, const jobs::PipelineBuilder& build, const U
       stop_deadline = std::chrono::steady_clock::time_point::max() - std::chrono::hours(1);
     }
   }
+  // Stopped with a savepoint through the dashboard: whoever asked learns its path before
+  // the dashboard goes away with this process.
+  jobs.await_savepoint_results(std::chrono::seconds(10));
   job.wait();  // throws JobFailure with the failing operator's message
   spdlog::info("job '{}' {}", name, runtime::to_string(job.state()));
   return 0;

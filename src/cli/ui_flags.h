@@ -1,8 +1,8 @@
-// The dashboard flags of the long-running commands (`sluice broker`, `sluice demo`):
-// --ui host:port|off, --ui-token (or SLUICE_UI_TOKEN), --ui-upload-limit, and starting the
-// DashboardServer they describe. A --ui given on the command line that cannot be bound is
-// an error; the default address, when taken (another sluice already serves it), only a
-// warning, so that several brokers can run side by side.
+// The dashboard flags of the long-running commands (`sluice broker`, `sluice demo`,
+// `sluice run`): --ui host:port|off, --ui-token (or SLUICE_UI_TOKEN), --ui-upload-limit,
+// --ui-savepoint-root, and starting the DashboardServer they describe. A --ui given on the
+// command line that cannot be bound is an error; the default address, when taken (another
+// sluice already serves it), only a warning, so that several brokers can run side by side.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -20,6 +20,7 @@ struct UiFlags {
   std::string address = "127.0.0.1:8081";
   std::string token;
   size_t upload_limit_bytes = 16 * 1024 * 1024;
+  std::string savepoint_root;
   CLI::Option* address_option = nullptr;
 };
 
@@ -34,6 +35,9 @@ inline void add_ui_options(CLI::App& cmd, UiFlags& f) {
                  "Largest file the dashboard's upload page accepts, in bytes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--ui-savepoint-root", f.savepoint_root,
+                 "With --ui on a non-loopback address: the directory under which the dashboard "
+                 "writes savepoints (on 127.0.0.1 it writes them where the caller says)");
 }
 
 // The running dashboard for `bootstrap`, or null with --ui off (or the default address
@@ -49,6 +53,7 @@ inline std::unique_ptr<web::DashboardServer> start_dashboard(const UiFlags& f,
   options.token = f.token;
   options.upload_limit_bytes = f.upload_limit_bytes;
   options.broker_metrics = broker_in_process;
+  options.savepoint_root = f.savepoint_root;
   auto server = std::make_unique<web::DashboardServer>(std::move(options), jobs);
   try {
     server->start();

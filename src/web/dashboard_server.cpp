@@ -13,6 +13,7 @@
 #include "web/api_error.h"
 #include "web/jobs_provider.h"
 #include "web/kafka_views.h"
+#include "web/savepoint_target.h"
 #include "web/ui_assets.h"
 
 namespace sluice::web {
@@ -234,7 +235,9 @@ void DashboardServer::install_routes() {
                    {"bootstrap_servers", options_.kafka.bootstrap_servers},
                    {"token_required", !options_.token.empty()},
                    {"upload_limit_bytes", options_.upload_limit_bytes},
-                   {"jobs_available", jobs_ != nullptr}});
+                   {"jobs_available", jobs_ != nullptr},
+                   {"savepoint_root", options_.savepoint_root.empty() ? Json(nullptr)
+                                                                      : Json(options_.savepoint_root)}});
   });
   s.Get("/api/cluster", [this](const Request&, Response& res) {
     Json cluster = kafka_->cluster();
@@ -315,19 +318,46 @@ void DashboardServer::install_routes() {
     if (!jobs_->cancel(id)) throw ApiError(409, "job '" + id + "' is not running");
     send_json(res, 202, Json{{"id", id}, {"cancelled", true}});
   });
-  s.Post(R"(/api/jobs/([^/]+)/savepoint)", [this, need_job](const Request& req, Response& res) {
+  s.Get(R"(/api/jobs/([^/]+)/checkpoints)", [this, need_job](const Request& req, Response& res) {
     const std::string id = req.matches[1];
     need_job(id);
-    auto result = jobs_->trigger_savepoint(id);
+    auto result = jobs_->checkpoints(id);
     if (result.is_null()) throw ApiError(404, "no job '" + id + "'");
-    send_json(res, 202, result);
+    send_json(res, 200, result);
   });
-  s.Post(R"(/api/jobs/([^/]+)/stop)", [this, need_job](const Request& req, Response& res) {
+  // Savepoints as Flink's REST API takes them: POST names the directory and answers at once
+  // with a request id (202); GET .../savepoints/<request id> tells how it went.
+  const SavepointTargetPolicy savepoint_policy{loopback_only, options_.savepoint_root};
+  auto start_savepoint = [this, need_job, savepoint_policy](const Request& req, Response& res, bool stop) {
     const std::string id = req.matches[1];
-    need_job(id);
-    auto result = jobs_->stop_with_savepoint(id);
+    const std::string status = need_job(id).value("status", "");
+    if (status != "RUNNING")
+      throw ApiError(409, "job '" + id + "' is " + status + ": only a running job takes a savepoint");
+    Json body = req.body.empty() ? Json::object() : parse_body(req);
+    std::string requested;
+    for (const char* key : {"target-directory", "targetDirectory"}) {
+      if (!body.contains(key)) continue;
+      if (!body[key].is_string()) throw ApiError(400, std::string("\"") + key + "\" must be a string");
+      requested = body[key].get<std::string>();
+    }
+    const std::string dir = prepare_savepoint_target(requested, savepoint_policy).string();
+    auto result = stop ? jobs_->stop_with_savepoint(id, dir) : jobs_->trigger_savepoint(id, dir);
     if (result.is_null()) throw ApiError(404, "no job '" + id + "'");
+    res.set_header("Location", "/api/jobs/" + id + "/savepoints/" + result.value("request-id", ""));
     send_json(res, 202, result);
+  };
+  s.Post(R"(/api/jobs/([^/]+)/savepoints)", [start_savepoint](const Request& req, Response& res) {
+    start_savepoint(req, res, false);
+  });
+  s.Post(R"(/api/jobs/([^/]+)/stop)", [start_savepoint](const Request& req, Response& res) {
+    start_savepoint(req, res, true);
+  });
+  s.Get(R"(/api/jobs/([^/]+)/savepoints/([^/]+))", [this, need_job](const Request& req, Response& res) {
+    const std::string id = req.matches[1], request = req.matches[2];
+    need_job(id);
+    auto result = jobs_->savepoint_status(id, request);
+    if (result.is_null()) throw ApiError(404, "job '" + id + "' has no savepoint request '" + request + "'");
+    send_json(res, 200, result);
   });
 
   // --- Prometheus ---

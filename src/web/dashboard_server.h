@@ -11,7 +11,8 @@
 // but GET/HEAD) needs `Authorization: Bearer <token>` when a token is set (401 otherwise),
 // and is refused (403) when its Origin is another site's. Uploads larger than the limit
 // get 413. No request path reaches the file system: UI files come from a table compiled
-// in (ui_assets.h).
+// in (ui_assets.h). A savepoint's target directory is the one exception: see
+// savepoint_target.h for which directories a request may name.
 //
 // Lifetime: start() binds and returns (throws std::runtime_error when the address is
 // taken); stop() (or the destructor) stops accepting, waits for requests in progress and
@@ -43,6 +44,9 @@ struct DashboardOptions {
   size_t upload_limit_bytes = 16 * 1024 * 1024;  // the largest file an upload accepts
   // A broker runs in this process: /metrics shows its counters even before any request.
   bool broker_metrics = false;
+  // Where a non-loopback dashboard may write savepoints ("" : nowhere); a loopback one
+  // writes them into any absolute directory a caller names (savepoint_target.h).
+  std::string savepoint_root;
 };
 
 class DashboardServer {

@@ -130,8 +130,7 @@ nlohmann::json EngineJobs::job(const std::string& id) {
                      {"ship_strategy", edge.partitioning}});
   j["vertices"] = vertices;
   j["edges"] = edges;
-  j["checkpoints"] = {{"completed", 0}, {"failed", 0}, {"in_progress", 0}, {"latest_restored", nullptr},
-                      {"history", nlohmann::json::array()}};
+  j["checkpoints"] = checkpoint_summary(snap);
   auto exceptions = nlohmann::json::array();
   if (!snap.failure.empty()) exceptions.push_back({{"time_ms", nullptr}, {"message", snap.failure}});
   j["exceptions"] = exceptions;
@@ -166,8 +165,10 @@ std::string EngineJobs::prometheus_metrics() {
   std::string bp_lines =
       "# HELP sluice_operator_backpressured_seconds_total Time an operator's tasks waited on full channels.\n"
       "# TYPE sluice_operator_backpressured_seconds_total counter\n";
+  std::vector<std::pair<std::string, JobSnapshot>> checkpoint_lines;
   for (auto& e : jobs_) {
     JobSnapshot snap = e.client.snapshot();
+    checkpoint_lines.emplace_back(fmt::format("job=\"{}\",job_id=\"{}\"", label(snap.name), e.id), snap);
     for (auto& v : snap.vertices) {
       std::string labels = fmt::format("job=\"{}\",operator=\"{}\",operator_id=\"{}\"", label(snap.name), label(v.name), v.id);
       out += fmt::format("sluice_operator_records_in_total{{{}}} {}\n", labels, v.records_in);
@@ -177,7 +178,7 @@ std::string EngineJobs::prometheus_metrics() {
       bp_lines += fmt::format("sluice_operator_backpressured_seconds_total{{{}}} {:.6f}\n", labels, v.backpressure_ns / 1e9);
     }
   }
-  return out + out_lines + wm_lines + bp_lines;
+  return out + out_lines + wm_lines + bp_lines + checkpoint_metrics(checkpoint_lines);
 }
 
 }  // namespace sluice::web

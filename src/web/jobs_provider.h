@@ -33,14 +33,30 @@
 //                     "history": [Checkpoint, ...]},                    // newest first
 //     Checkpoint = {"id": 12, "status": "COMPLETED|FAILED|IN_PROGRESS", "savepoint": false,
 //                   "trigger_time_ms": ..., "duration_ms": 35, "size_bytes": 4096,
-//                   "alignment_ms": 2, "path": "/data/checkpoints/chk-12"},
+//                   "alignment_ms": 2, "path": "/data/checkpoints/chk-12",
+//                   "failure": "..."},                                  // FAILED only
+//     Restored   = {"id": 7, "savepoint": true, "path": "/saves/savepoint-click-count-7",
+//                   "restore_time_ms": ...,                             // when this run started
+//                   "written_time_ms": ...},                            // when it was written
 //     "exceptions": [{"time_ms": ..., "message": "..."}]                 // newest first
+//
+//   checkpoints(id) -> null when there is no such job, else (Flink's /jobs/:id/checkpoints)
+//     {"counts": {"total": 14, "completed": 12, "failed": 1, "in_progress": 1, "restored": 1},
+//      "latest": {"completed": Checkpoint|null, "savepoint": Checkpoint|null,
+//                 "failed": Checkpoint|null, "restored": Restored|null},
+//      "history": [Checkpoint, ...]}                                    // newest first
 //
 //   cancel(id) -> true when a running job was asked to cancel; false when no such job, or it
 //                 is already finished.
-//   trigger_savepoint(id) / stop_with_savepoint(id) ->
-//                 null when there is no such job, else
-//                 {"status": "COMPLETED|IN_PROGRESS|FAILED", "id": 13, "path": "...", "error": "..."}
+//   trigger_savepoint(id, dir) / stop_with_savepoint(id, dir) -> null when there is no such
+//                 job, else {"request-id": "3"} at once: the savepoint is taken into `dir` (an
+//                 absolute directory that exists: the dashboard checked and made it) on a
+//                 thread of the provider's, and the job stops after it with the second.
+//   savepoint_status(id, request_id) -> null when job `id` has no such request, else
+//                 {"request-id": "3", "operation": "savepoint|stop", "target-directory": dir,
+//                  "status": "IN_PROGRESS|COMPLETED|FAILED",
+//                  "location": "/dir/savepoint-click-count-13",         // COMPLETED only
+//                  "failure": "why"}                                    // FAILED only
 //   prometheus_metrics() -> Prometheus text exposition lines (with # HELP / # TYPE), e.g.
 //                 sluice_operator_records_in_total{job="click-count",operator="map"} 1234
 //                 appended as-is to /metrics; "" when there is nothing to say.
@@ -58,11 +74,10 @@ class JobsProvider {
   virtual nlohmann::json list_jobs() = 0;
   virtual nlohmann::json job(const std::string& id) = 0;
   virtual bool cancel(const std::string& id) = 0;
-  virtual nlohmann::json trigger_savepoint(const std::string& id) = 0;
-  // Takes a savepoint and then stops the job. The default says it is not supported.
-  virtual nlohmann::json stop_with_savepoint(const std::string& id) {
-    return {{"status", "FAILED"}, {"error", "stop with savepoint is not supported by this engine"}};
-  }
+  virtual nlohmann::json checkpoints(const std::string& id) = 0;
+  virtual nlohmann::json trigger_savepoint(const std::string& id, const std::string& dir) = 0;
+  virtual nlohmann::json stop_with_savepoint(const std::string& id, const std::string& dir) = 0;
+  virtual nlohmann::json savepoint_status(const std::string& id, const std::string& request_id) = 0;
   virtual std::string prometheus_metrics() = 0;
 };
 

@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "fake_jobs_provider.h"
 
@@ -104,17 +108,82 @@ TEST_F(DashboardTest, ServesTheProvidersJobsAndItsMetrics) {
   EXPECT_NE(res->body.find("# consumer group lag unavailable"), std::string::npos);
 }
 
-TEST_F(DashboardTest, JobControlsChangeTheJob) {
-  start("", &jobs_);
-  auto res = client_->Post("/api/jobs/a1b2c3/savepoint", "", "application/json");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 202);
-  EXPECT_EQ(json::parse(res->body)["status"], "COMPLETED");
-  auto job = json::parse(client_->Get("/api/jobs/a1b2c3")->body);
-  EXPECT_EQ(job["checkpoints"]["history"].size(), 1u);
-  EXPECT_EQ(job["checkpoints"]["history"][0]["savepoint"], true);
+// Polls a savepoint request until it ends; returns its last status.
+json await_request(httplib::Client& client, const std::string& location) {
+  for (int i = 0; i < 100; ++i) {
+    auto res = client.Get(location);
+    if (!res || res->status != 200) return {{"http", res ? res->status : -1}};
+    auto status = json::parse(res->body);
+    if (status["status"] != "IN_PROGRESS") return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return {{"status", "still IN_PROGRESS after 5 s"}};
+}
 
-  res = client_->Post("/api/jobs/a1b2c3/cancel", "", "application/json");
+TEST_F(DashboardTest, SavepointsAreRequestsWhoseStatusIsPolled) {
+  start("", &jobs_);
+  const std::string dir = ::testing::TempDir() + "sluice-savepoints-" + std::to_string(::getpid()) + "/a/b";
+  std::filesystem::remove_all(dir);
+  auto res = client_->Post("/api/jobs/a1b2c3/savepoints", json{{"target-directory", dir}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  const std::string rid = json::parse(res->body)["request-id"];
+  EXPECT_EQ(res->get_header_value("Location"), "/api/jobs/a1b2c3/savepoints/" + rid);
+  EXPECT_TRUE(std::filesystem::is_directory(dir)) << "the target directory is created";
+  auto first = json::parse(client_->Get("/api/jobs/a1b2c3/savepoints/" + rid)->body);
+  EXPECT_EQ(first["status"], "IN_PROGRESS");
+  EXPECT_EQ(first["operation"], "savepoint");
+  auto done = await_request(*client_, "/api/jobs/a1b2c3/savepoints/" + rid);
+  EXPECT_EQ(done["status"], "COMPLETED") << done;
+  EXPECT_EQ(done["location"], dir + "/savepoint-click-count-1");
+  auto cps = json::parse(client_->Get("/api/jobs/a1b2c3/checkpoints")->body);
+  EXPECT_EQ(cps["counts"]["completed"], 1);
+  EXPECT_EQ(cps["history"][0]["savepoint"], true);
+  EXPECT_EQ(cps["latest"]["savepoint"]["path"], done["location"]);
+  EXPECT_EQ(client_->Get("/api/jobs/a1b2c3/savepoints/99")->status, 404);
+  EXPECT_EQ(client_->Get("/api/jobs/nope/checkpoints")->status, 404);
+
+  // A failure is told with its reason.
+  res = client_->Post("/api/jobs/a1b2c3/savepoints", json{{"target-directory", dir + "/fail"}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202);
+  auto failed = await_request(*client_, "/api/jobs/a1b2c3/savepoints/" + json::parse(res->body)["request-id"].get<std::string>());
+  EXPECT_EQ(failed["status"], "FAILED");
+  EXPECT_NE(failed["failure"].get<std::string>().find("No space left"), std::string::npos) << failed;
+
+  // Stop with a savepoint: Flink's key spelling accepted too; the job ends.
+  res = client_->Post("/api/jobs/a1b2c3/stop", json{{"targetDirectory", dir}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  auto stopped = await_request(*client_, "/api/jobs/a1b2c3/savepoints/" + json::parse(res->body)["request-id"].get<std::string>());
+  EXPECT_EQ(stopped["status"], "COMPLETED") << stopped;
+  EXPECT_EQ(stopped["operation"], "stop");
+  EXPECT_EQ(json::parse(client_->Get("/api/jobs/a1b2c3")->body)["status"], "FINISHED");
+  // Only a running job takes one.
+  res = client_->Post("/api/jobs/a1b2c3/savepoints", json{{"target-directory", dir}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409);
+  std::filesystem::remove_all(::testing::TempDir() + "sluice-savepoints-" + std::to_string(::getpid()));
+}
+
+TEST_F(DashboardTest, ASavepointNeedsAnAbsoluteDirectory) {
+  start("", &jobs_);
+  for (const std::string& body : {std::string(""), json{{"target-directory", ""}}.dump(),
+                                  json{{"target-directory", "relative/dir"}}.dump(),
+                                  json{{"target-directory", 42}}.dump(), std::string("not json"),
+                                  json{{"target-directory", "/proc/self/no/such"}}.dump()}) {
+    auto res = client_->Post("/api/jobs/a1b2c3/savepoints", body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body << " -> " << res->body;
+    EXPECT_FALSE(json::parse(res->body)["error"].get<std::string>().empty());
+  }
+  EXPECT_EQ(client_->Post("/api/jobs/nope/savepoints", json{{"target-directory", "/tmp"}}.dump(), "application/json")->status, 404);
+  EXPECT_EQ(json::parse(client_->Get("/api/jobs/a1b2c3/checkpoints")->body)["counts"]["total"], 0);
+}
+
+TEST_F(DashboardTest, CancelEndsTheJob) {
+  start("", &jobs_);
+  auto res = client_->Post("/api/jobs/a1b2c3/cancel", "", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 202);
   EXPECT_EQ(json::parse(client_->Get("/api/jobs/a1b2c3")->body)["status"], "CANCELED");
@@ -131,7 +200,7 @@ TEST_F(DashboardTest, MutatingCallsNeedTheToken) {
            {"DELETE", "/api/topics/t"},
            {"POST", "/api/upload"},
            {"POST", "/api/jobs/a1b2c3/cancel"},
-           {"POST", "/api/jobs/a1b2c3/savepoint"},
+           {"POST", "/api/jobs/a1b2c3/savepoints"},
            {"POST", "/api/jobs/a1b2c3/stop"}}) {
     auto res = method == "POST" ? client_->Post(path.c_str(), "{}", "application/json")
                                 : client_->Delete(path.c_str());

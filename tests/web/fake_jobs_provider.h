@@ -1,12 +1,15 @@
 // FakeJobsProvider: a JobsProvider for tests only — one job, "click-count", with a
 // four-operator graph whose counters grow with time, cancel and savepoints that change
-// its state. It stands in for the stream engine until the engine provides the real one.
-// Thread-safe (one mutex), as JobsProvider requires.
+// its state. A savepoint request is IN_PROGRESS when first polled and for 300 ms, then
+// COMPLETED with a path
+// in the directory asked for (nothing is written), or FAILED when that directory's name is
+// "fail". Thread-safe (one mutex), as JobsProvider requires.
 #pragma once
 
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "web/jobs_provider.h"
 
@@ -20,12 +23,14 @@ class FakeJobsProvider : public JobsProvider {
 
   json list_jobs() override {
     std::lock_guard lock(mutex_);
+    settle();
     return {{"jobs", json::array({summary()})}};
   }
 
   json job(const std::string& id) override {
     std::lock_guard lock(mutex_);
     if (id != kId) return nullptr;
+    settle();
     const double seconds = double(now_ms() - start_ms_) / 1000.0;
     const bool running = status_ == "RUNNING";
     auto vertex = [&](const char* vid, const char* name, int parallelism, double in_rate,
@@ -72,18 +77,41 @@ class FakeJobsProvider : public JobsProvider {
     return true;
   }
 
-  json trigger_savepoint(const std::string& id) override {
+  json checkpoints(const std::string& id) override {
     std::lock_guard lock(mutex_);
     if (id != kId) return nullptr;
-    return savepoint();
+    settle();
+    return {{"counts", {{"total", checkpoints_.size()}, {"completed", checkpoints_.size()}, {"failed", 0},
+                        {"in_progress", 0}, {"restored", 0}}},
+            {"latest", {{"completed", nullptr},
+                        {"savepoint", checkpoints_.empty() ? json(nullptr) : checkpoints_[0]},
+                        {"failed", nullptr},
+                        {"restored", nullptr}}},
+            {"history", checkpoints_}};
   }
 
-  json stop_with_savepoint(const std::string& id) override {
+  json trigger_savepoint(const std::string& id, const std::string& dir) override {
+    return request(id, dir, false);
+  }
+
+  json stop_with_savepoint(const std::string& id, const std::string& dir) override {
+    return request(id, dir, true);
+  }
+
+  json savepoint_status(const std::string& id, const std::string& request_id) override {
     std::lock_guard lock(mutex_);
     if (id != kId) return nullptr;
-    json result = savepoint();
-    status_ = "FINISHED";
-    return result;
+    settle();
+    for (auto& r : requests_) {
+      if (r.id != request_id) continue;
+      json j = {{"request-id", r.id}, {"operation", r.stop ? "stop" : "savepoint"},
+                {"target-directory", r.dir}, {"status", r.status}};
+      if (r.status == "COMPLETED") j["location"] = r.location;
+      if (r.status == "FAILED") j["failure"] = r.failure;
+      r.polled = true;
+      return j;
+    }
+    return nullptr;
   }
 
   std::string prometheus_metrics() override {
@@ -113,25 +141,61 @@ class FakeJobsProvider : public JobsProvider {
             {"records_read", (now_ms() - start_ms_) * 20 / 1000}};
   }
 
-  json savepoint() {
-    if (status_ != "RUNNING") return {{"status", "FAILED"}, {"error", "the job is " + status_}};
-    const int id = int(checkpoints_.size()) + 1;
-    json entry = {{"id", id},
-                  {"status", "COMPLETED"},
-                  {"savepoint", true},
-                  {"trigger_time_ms", now_ms()},
-                  {"duration_ms", 12},
-                  {"size_bytes", 4096},
-                  {"alignment_ms", 1},
-                  {"path", "/tmp/savepoints/savepoint-" + std::to_string(id)}};
-    checkpoints_.insert(checkpoints_.begin(), entry);
-    return {{"status", "COMPLETED"}, {"id", id}, {"path", entry["path"]}};
+  struct Request {
+    std::string id;
+    bool stop = false;
+    std::string dir;
+    int64_t due_ms = 0;
+    bool polled = false;
+    std::string status = "IN_PROGRESS";
+    std::string location, failure;
+  };
+
+  json request(const std::string& id, const std::string& dir, bool stop) {
+    std::lock_guard lock(mutex_);
+    if (id != kId) return nullptr;
+    Request r;
+    r.id = std::to_string(requests_.size() + 1);
+    r.stop = stop;
+    r.dir = dir;
+    r.due_ms = now_ms() + 300;
+    requests_.push_back(r);
+    return {{"request-id", requests_.back().id}};
+  }
+
+  // Ends the requests that are due: a savepoint in the history, and the job FINISHED after
+  // a stop.
+  void settle() {
+    for (auto& r : requests_) {
+      if (r.status != "IN_PROGRESS" || !r.polled || now_ms() < r.due_ms) continue;
+      if (status_ != "RUNNING") {
+        r.status = "FAILED";
+        r.failure = "the job is " + status_;
+      } else if (r.dir.size() >= 5 && r.dir.compare(r.dir.size() - 5, 5, "/fail") == 0) {
+        r.status = "FAILED";
+        r.failure = "cannot write it: " + r.dir + ": No space left on device (the fake's failure)";
+      } else {
+        const int id = int(checkpoints_.size()) + 1;
+        r.status = "COMPLETED";
+        r.location = r.dir + "/savepoint-click-count-" + std::to_string(id);
+        checkpoints_.insert(checkpoints_.begin(), json{{"id", id},
+                                                       {"status", "COMPLETED"},
+                                                       {"savepoint", true},
+                                                       {"trigger_time_ms", r.due_ms - 300},
+                                                       {"duration_ms", 300},
+                                                       {"size_bytes", 4096},
+                                                       {"alignment_ms", 1},
+                                                       {"path", r.location}});
+        if (r.stop) status_ = "FINISHED";
+      }
+    }
   }
 
   std::mutex mutex_;
   int64_t start_ms_;
   std::string status_ = "RUNNING";
   json checkpoints_ = json::array();
+  std::vector<Request> requests_;
 };
 
 }  // namespace sluice::web::testing
