@@ -15,5 +15,6 @@ void add_groups_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_transactions_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_job_command(CLI::App& app);
 
 }  // namespace sluice::cli

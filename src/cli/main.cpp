@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_generate_command(app);
   sluice::cli::add_transactions_command(app);
   sluice::cli::add_run_command(app);
+  sluice::cli::add_job_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
