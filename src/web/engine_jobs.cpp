@@ -145,12 +145,6 @@ bool EngineJobs::cancel(const std::string& id) {
   return true;
 }
 
-nlohmann::json EngineJobs::trigger_savepoint(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  if (!find(id)) return nullptr;
-  return {{"status", "FAILED"}, {"error", "savepoints are not implemented yet (they come with checkpoints)"}};
-}
-
 std::string EngineJobs::prometheus_metrics() {
   std::lock_guard lock(mutex_);
   std::string out =
