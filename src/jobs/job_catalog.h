@@ -31,5 +31,7 @@ JobSpec file_uploads_job();
 JobSpec pair_sum_job();
 JobSpec order_aggregates_job();
 JobSpec click_windows_job();
+// nexmark-q0 ... nexmark-q11 (nexmark_jobs.cpp; the queries are in src/nexmark/).
+std::vector<JobSpec> nexmark_jobs();
 
 }  // namespace sluice::jobs
