@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
+#include <map>
 
 #include "broker_fixture.h"
 #include "kafka/protocol/errors.h"
@@ -270,6 +272,45 @@ TEST_F(BrokerTest, SaslHandshakeIsAnsweredUnsupported) {
   SaslHandshakeRequest req{"PLAIN"};
   auto resp = c.call<SaslHandshakeResponse>(ApiKey::kSaslHandshake, 1, req);
   EXPECT_EQ(resp.error_code, code(ErrorCode::kUnsupportedSaslMechanism));
+}
+
+TEST_F(BrokerTest, DescribeLogDirsTellsEachPartitionsSizeOnDisk) {
+  start();
+  RawClient c(port());
+  create_topic(c, "sized", 2);
+  create_topic(c, "other", 1);
+  ASSERT_EQ(produce(c, "sized", 1, batch_of({"one", "two", "three"})).error_code, 0);
+  // The size of the partition's segment files (.log), as on disk.
+  int64_t on_disk = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir_.path() / "data" / "sized-1"))
+    if (f.path().extension() == ".log") on_disk += int64_t(f.file_size());
+  ASSERT_GT(on_disk, 0);
+
+  for (int16_t v = 0; v <= 1; ++v) {
+    DescribeLogDirsRequest all;  // topics null: every partition
+    auto resp = c.call<DescribeLogDirsResponse>(ApiKey::kDescribeLogDirs, v, all);
+    ASSERT_EQ(resp.results.size(), 1u);
+    const auto& dir = resp.results[0];
+    EXPECT_EQ(dir.error_code, 0);
+    EXPECT_EQ(std::filesystem::path(dir.log_dir), std::filesystem::absolute(dir_.path() / "data"));
+    std::map<std::pair<std::string, int32_t>, int64_t> sizes;
+    for (const auto& t : dir.topics)
+      for (const auto& p : t.partitions) sizes[{t.name, p.partition_index}] = p.partition_size;
+    EXPECT_EQ(sizes[std::make_pair(std::string("sized"), 0)], 0);
+    EXPECT_EQ(sizes[std::make_pair(std::string("sized"), 1)], on_disk);
+    EXPECT_TRUE(sizes.count({"other", 0}));
+  }
+
+  // Asked for some: only those, and nothing for topics or partitions the broker lacks.
+  DescribeLogDirsRequest some;
+  some.topics = std::vector<DescribeLogDirsRequest::Topic>{{"sized", {1, 7}}, {"missing", {0}}};
+  auto resp = c.call<DescribeLogDirsResponse>(ApiKey::kDescribeLogDirs, 1, some);
+  ASSERT_EQ(resp.results.at(0).topics.size(), 1u);
+  const auto& t = resp.results[0].topics[0];
+  EXPECT_EQ(t.name, "sized");
+  ASSERT_EQ(t.partitions.size(), 1u);
+  EXPECT_EQ(t.partitions[0].partition_index, 1);
+  EXPECT_EQ(t.partitions[0].partition_size, on_disk);
 }
 
 // --- bad input: each closes only the offending connection -----------------------------
