@@ -23,8 +23,8 @@
 // stable across runs), shared by all its writers and owned by its CheckpointCommitter
 // (checkpoint_committer(), the same object for every copy of one built KafkaSink). Writers
 // produce into the open transaction; at barrier N a writer waits for its records'
-// acknowledgements and then blocks its next write() and flush() until checkpoint N is
-// committed or abandoned, so that no record after barrier N enters transaction N. When
+// acknowledgements and then blocks its next write() until checkpoint N is committed or
+// abandoned, so that no record after barrier N enters transaction N. When
 // checkpoint N is durable the committer commits the transaction together with a marker,
 // the offset N of partition 0 of the sink's topic in consumer group "<prefix>-checkpoints"
 // (send_offsets_to_transaction), and opens the next one. last_committed() reads the marker,
@@ -136,8 +136,8 @@ class KafkaWriterCore {
   // Waits until every record sent so far is acknowledged; throws KafkaConnectorError when
   // one failed or the flush timeout ran out.
   void flush();
-  // At a barrier: flush(); exactly-once, the next send() or flush() then waits until
-  // checkpoint `id` is committed or abandoned.
+  // At a barrier: flush(); exactly-once, the next send() then waits until checkpoint `id`
+  // is committed or abandoned.
   void prepare_checkpoint(CheckpointId id);
   // At-least-once: drops whatever is still queued or in flight, then destroys the producer.
   // Exactly-once: leaves the records in the transaction (the committer decides).

@@ -222,8 +222,9 @@ void KafkaWriterCore::flush() {
   if (!s.handle) return;
   ++s.metrics.flushes;
   if (s.tally) {
-    // The producer is shared: wait for this writer's records only.
-    s.await_commit();
+    // The producer is shared: wait for this writer's records only. (No wait for a pending
+    // commit: flush adds no record, and a bounded job's end must not wait on a checkpoint
+    // that a finished source will never acknowledge.)
     const auto deadline = std::chrono::steady_clock::now() + s.settings.flush_timeout;
     while (s.tally->reported() < s.tally->sent.load()) {
       char fatal[512];

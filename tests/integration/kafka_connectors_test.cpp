@@ -6,6 +6,7 @@
 // Usage: kafka_connectors_test [path/to/sluice] [gtest flags]   (or SLUICE_BIN in the env)
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -563,6 +564,231 @@ TEST(KafkaSinkDelivery, FlushThrowsWithTheBrokersError) {
     EXPECT_NE(std::string(e.what()).find("MSG_SIZE_TOO_LARGE"), std::string::npos) << e.what();
   }
   w->close();
+  // At a checkpoint barrier the same failure fails the checkpoint (and the job): it never
+  // completes past a lost record.
+  auto w2 = sink.make_writer(SubtaskInfo{"kafka-sink", 0, 1, 128});
+  w2->open();
+  w2->write(std::string(10000, 'y'), SinkContext{});
+  EXPECT_THROW(w2->prepare_checkpoint(1), KafkaConnectorError);
+  w2->close();
+}
+
+// The group's committed next-offsets of `partitions` of `topic` (-1: none).
+std::map<int, int64_t> group_offsets(const std::string& bootstrap, const std::string& group,
+                                     const std::string& topic, int partitions) {
+  auto c = config_for(bootstrap);
+  c.set("group.id", group);
+  client::Handle consumer(std::move(c), client::Handle::Role::consumer);
+  auto list = client::make_topic_partition_list(partitions);
+  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+  EXPECT_EQ(rd_kafka_committed(consumer.get(), list.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::map<int, int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].err ? -1 : list->elems[i].offset;
+  rd_kafka_consumer_close(consumer.get());
+  return out;
+}
+
+TEST_F(KafkaConnectors, CheckpointedOffsetsRestoreAtAnotherParallelismAndCommitOnCompletion) {
+  const std::string topic = "ckpt-4";
+  create_topic(bootstrap(), topic, 4);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 100; ++i)
+    for (int p = 0; p < 4; ++p) recs.push_back({p, std::nullopt, value_of(p, i), 1000 + i, {}});
+  produce(bootstrap(), topic, recs);
+
+  auto builder = KafkaSource<std::string>::builder()
+                     .bootstrap_servers(bootstrap())
+                     .topic(topic)
+                     .group_id("ckpt-group")
+                     .starting_offsets(StartingOffsets::committed())
+                     .commit_interval(Duration(1))  // would commit at once, were it not checkpointing
+                     .max_records_per_poll(30);
+  const auto first = builder.build();
+  // Run 1, parallelism 1: reads part of the input, snapshots, reads on, then "crashes".
+  auto r = open_reader(first, 0, 1);
+  CollectingOutput<std::string> before;
+  while (before.records.size() < 150) r->poll(before);
+  const std::string blob = r->snapshot_state(7);
+  r->notify_checkpoint_complete(7);  // commits checkpoint 7's offsets to the group
+  CollectingOutput<std::string> lost;  // read after the checkpoint: not covered by it
+  for (int i = 0; i < 3; ++i) r->poll(lost);
+  ASSERT_FALSE(lost.records.empty());
+  std::map<int, int64_t> at_checkpoint;
+  for (const auto& o : r->current_offsets()) at_checkpoint[o.partition] = 0;
+  for (const auto& e : before.records) at_checkpoint[e.split] = std::max<int64_t>(at_checkpoint[e.split], 1 + std::stoi(e.value.substr(3)));
+  r->close();  // a checkpointing reader does not commit past its checkpoint on close
+  std::map<int, int64_t> committed;
+  for (int attempt = 0; attempt < 50 && committed != at_checkpoint; ++attempt) {
+    committed = group_offsets(bootstrap(), "ckpt-group", topic, 4);
+    for (auto& [p, o] : committed) if (o < 0) o = 0;
+    if (committed != at_checkpoint) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(committed, at_checkpoint);
+
+  // Run 2, parallelism 2, bounded, configured to start at the end: both subtasks get the one
+  // blob and start their partitions where it says.
+  const auto second = builder.starting_offsets(StartingOffsets::latest()).bounded().build();
+  std::vector<std::unique_ptr<KafkaSourceReader<std::string>>> readers;
+  std::vector<CollectingOutput<std::string>> outs(2);
+  for (int i = 0; i < 2; ++i) {
+    readers.push_back(second.make_reader(SubtaskInfo{"kafka-source", i, 2, 128}));
+    readers.back()->restore_state({std::string_view(blob)});
+    readers.back()->open();
+    ASSERT_TRUE(test::poll_to_end<std::string>(*readers.back(), outs[i]));
+  }
+  std::multiset<std::string> seen;
+  for (const auto& e : before.records) seen.insert(e.value);
+  for (auto& o : outs)
+    for (const auto& e : o.records) seen.insert(e.value);
+  std::multiset<std::string> expected;
+  for (const auto& rec : recs) expected.insert(*rec.value);
+  EXPECT_EQ(seen, expected);  // nothing lost, nothing twice
+  for (auto& rd : readers) rd->close();
+
+  // A blob from a newer format version is refused, not misread.
+  auto bad = second.make_reader(SubtaskInfo{"kafka-source", 0, 1, 128});
+  std::string newer = blob;
+  newer[0] = 9;
+  EXPECT_THROW(bad->restore_state({std::string_view(newer)}), CorruptStateError);
+}
+
+// The records of `topic` a read_committed consumer sees within `wait`.
+std::multiset<std::string> committed_values(const std::string& bootstrap, const std::string& topic,
+                                            std::chrono::seconds wait = 3s) {
+  std::multiset<std::string> out;
+  for (const auto& r : consume_all(bootstrap, topic, 1u << 30, wait)) out.insert(*r.value);
+  return out;
+}
+
+std::multiset<std::string> numbered(const std::string& prefix, int from, int to) {
+  std::multiset<std::string> out;
+  for (int i = from; i < to; ++i) out.insert(prefix + std::to_string(i));
+  return out;
+}
+
+TEST_F(KafkaConnectors, ExactlyOnceSinkCommitsWithCheckpointsAndAbortsTheRest) {
+  const std::string topic = "eos-out";
+  create_topic(bootstrap(), topic, 2);
+  auto build = [&] {
+    return KafkaSink<std::string>::builder()
+        .bootstrap_servers(bootstrap())
+        .topic(topic)
+        .delivery_guarantee(DeliveryGuarantee::exactly_once)
+        .transactional_id_prefix("eos-test")
+        .flush_timeout(Duration(20000))
+        .build();
+  };
+  auto sink = build();
+  auto committer = sink.checkpoint_committer();
+  ASSERT_TRUE(committer);
+  auto copy = sink;  // copies share the one transactional producer
+  EXPECT_EQ(copy.checkpoint_committer(), committer);
+  EXPECT_FALSE(committer->last_committed().has_value());
+  committer->open(0);
+  auto w0 = sink.make_writer(SubtaskInfo{"eos", 0, 2, 128});
+  auto w1 = copy.make_writer(SubtaskInfo{"eos", 1, 2, 128});
+  w0->open();
+  w1->open();
+  for (int i = 0; i < 10; ++i) {
+    w0->write("a" + std::to_string(i), SinkContext{});
+    w1->write("b" + std::to_string(i), SinkContext{});
+  }
+  w0->prepare_checkpoint(1);
+  w1->prepare_checkpoint(1);
+  EXPECT_TRUE(committed_values(bootstrap(), topic, 1s).empty());  // pre-committed only
+
+  // After its barrier a writer blocks until the checkpoint is committed.
+  std::atomic<bool> written{false};
+  std::thread late([&] {
+    w0->write("a10", SinkContext{});
+    written = true;
+  });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_FALSE(written.load()) << "a record after barrier 1 got into transaction 1";
+  committer->commit(1);
+  late.join();
+  EXPECT_TRUE(written.load());
+  auto expected = numbered("a", 0, 10);
+  for (const auto& v : numbered("b", 0, 10)) expected.insert(v);
+  EXPECT_EQ(committed_values(bootstrap(), topic), expected);
+
+  // Checkpoint 2 is abandoned: its records wait in the open transaction; the job then fails.
+  for (int i = 11; i < 15; ++i) w0->write("a" + std::to_string(i), SinkContext{});
+  w0->prepare_checkpoint(2);
+  w1->prepare_checkpoint(2);
+  committer->abort(2);
+  w1->write("b10", SinkContext{});  // does not block: checkpoint 2 is resolved
+  w0->close();
+  w1->close();
+  committer->close(false);
+  EXPECT_EQ(committed_values(bootstrap(), topic), expected);  // aborted: a10..a14, b10 never visible
+
+  // The next run reads the marker, fences the old producer and goes on.
+  auto again = build();
+  auto c2 = again.checkpoint_committer();
+  EXPECT_EQ(c2->last_committed(), std::optional<CheckpointId>(1));
+  c2->open(1);
+  auto w = again.make_writer(SubtaskInfo{"eos", 0, 1, 128});
+  w->open();
+  w->write("c0", SinkContext{});
+  w->prepare_checkpoint(3);
+  c2->commit(3);
+  w->write("c1", SinkContext{});  // after the last checkpoint: committed when the job finishes
+  w->flush();
+  w->close();
+  c2->close(true);
+  expected.insert("c0");
+  expected.insert("c1");
+  EXPECT_EQ(committed_values(bootstrap(), topic), expected);
+  auto third = build();
+  EXPECT_EQ(third.checkpoint_committer()->last_committed(), std::optional<CheckpointId>(3));
+  third.checkpoint_committer()->close(false);
+}
+
+TEST_F(KafkaConnectors, ExactlyOnceSinkOfACrashedRunIsFencedByTheNextRun) {
+  const std::string topic = "eos-fenced";
+  create_topic(bootstrap(), topic, 1);
+  auto build = [&] {
+    return KafkaSink<std::string>::builder()
+        .bootstrap_servers(bootstrap())
+        .topic(topic)
+        .delivery_guarantee(DeliveryGuarantee::exactly_once)
+        .transactional_id_prefix("eos-fence")
+        .flush_timeout(Duration(10000))
+        .build();
+  };
+  auto zombie = build();
+  zombie.checkpoint_committer()->open(0);
+  auto wz = zombie.make_writer(SubtaskInfo{"eos", 0, 1, 128});
+  wz->open();
+  wz->write("zombie", SinkContext{});
+  wz->prepare_checkpoint(1);  // delivered into the open transaction, never committed
+
+  auto next = build();
+  EXPECT_FALSE(next.checkpoint_committer()->last_committed().has_value());  // fences the zombie
+  next.checkpoint_committer()->open(0);
+  EXPECT_THROW(zombie.checkpoint_committer()->commit(1), KafkaConnectorError);
+  auto w = next.make_writer(SubtaskInfo{"eos", 0, 1, 128});
+  w->open();
+  w->write("fresh", SinkContext{});
+  w->prepare_checkpoint(1);
+  next.checkpoint_committer()->commit(1);
+  EXPECT_EQ(committed_values(bootstrap(), topic), (std::multiset<std::string>{"fresh"}));
+  wz->close();
+  w->close();
+  zombie.checkpoint_committer()->close(false);
+  next.checkpoint_committer()->close(true);
+  // And the builder refuses exactly-once without what it needs.
+  EXPECT_THROW(KafkaSink<std::string>::builder()
+                   .topic("x")
+                   .delivery_guarantee(DeliveryGuarantee::exactly_once)
+                   .build(),
+               std::invalid_argument);  // no transactional id
+  EXPECT_THROW(KafkaSink<std::string>::builder()
+                   .transactional_id_prefix("x")
+                   .delivery_guarantee(DeliveryGuarantee::exactly_once)
+                   .build(),
+               std::invalid_argument);  // no topic for the marker
 }
 
 TEST_F(KafkaConnectors, JobFromKafkaThroughMapToKafka) {
