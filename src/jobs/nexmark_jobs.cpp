@@ -36,7 +36,7 @@ JobSpec nexmark_job(std::string query, std::string what, DataStream<R> (*run)(co
         app.add_option("--dlq", flags->dlq, "dead-letter topic for records that are not events")->capture_default_str();
         return [flags, name, run](StreamEnvironment& env) {
           const Flags& f = *flags;
-          env.set_parallelism(f.kafka.parallelism);
+          f.kafka.configure(env);
           auto source = f.kafka
                             .source<Event>(f.input_topic, json_ondemand_deserializer<Event>(
                                                               [](simdjson::ondemand::document& doc) {
@@ -46,12 +46,10 @@ JobSpec nexmark_job(std::string query, std::string what, DataStream<R> (*run)(co
                             .build();
           auto strategy = WatermarkStrategy<Event>::for_monotonous_timestamps().with_timestamp_assigner(
               [](const Event& e, Timestamp) { return e.date_time(); });
-          auto sink = KafkaSink<R>::builder()
-                          .bootstrap_servers(f.kafka.bootstrap_servers)
-                          .topic(f.output_topic)
+          auto sink = f.kafka.sink<R>(f.output_topic)
                           .record_serializer(json_serializer<R>([](const R& r, JsonWriter& w) { nexmark::write_json(r, w); }))
                           .build();
-          run(env.from_source(source, strategy, "nexmark events")).sink_to(sink).name(f.output_topic);
+          run(env.from_source(source, strategy, "nexmark events").uid("source")).sink_to(sink).name(f.output_topic);
         };
       }};
 }
