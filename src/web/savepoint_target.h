@@ -5,9 +5,9 @@
 //     on this machine reach it (DashboardServer refuses foreign Host headers and cross-site
 //     Origins), and the person who names the directory is the one who would otherwise type
 //     `sluice job savepoint JOB DIR` or `flink stop --savepointPath DIR` on the same machine:
-//     a savepoint goes where they say, as with Flink. What is written is only a new
-//     `savepoint-<job>-<id>/` directory with the job's own state (no existing file is
-//     overwritten), with the process's permissions. On a machine shared with other users,
+//     a savepoint goes where they say, as with Flink. What is written is only a
+//     `savepoint-<job>-<id>/` directory with the job's own state (one of that exact name is
+//     replaced), with the process's permissions. On a machine shared with other users,
 //     --ui-token keeps them from triggering it.
 //   - A dashboard bound to any other address is reachable from the network, and then a
 //     request must not pick places in this machine's file system: savepoints are written

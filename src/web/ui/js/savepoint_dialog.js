@@ -8,6 +8,9 @@ import { h, mount } from './dom.js';
 
 const DIR_KEY = 'sluice.savepoint.dir';
 
+// A path as a shell word: as it is when it is plain, else in single quotes.
+const shellWord = (p) => (/^[\w/.,:@%+=-]+$/.test(p) ? p : "'" + p.replace(/'/g, "'\\''") + "'");
+
 let current = null; // the open dialog: { el, stopped }
 
 function close() {
@@ -88,7 +91,7 @@ async function run(job, stop, dir, state, { go, input, status }) {
         h('p', { class: 'ok', id: 'savepoint-done' }, stop ? 'Savepoint written and the job stopped:' : 'Savepoint written:'),
         h('code', { id: 'savepoint-path', class: 'path' }, result.location),
         h('p', { class: 'muted' }, 'Resume with: ',
-          h('code', {}, `sluice run ${job.name || 'JOB'} --from-savepoint ${result.location}`)));
+          h('code', {}, `sluice run ${job.name || 'JOB'} --from-savepoint ${shellWord(result.location)}`)));
     } else {
       mount(status, h('div', { class: 'error', id: 'savepoint-failed' }, 'The savepoint failed: ', result.failure || 'no reason given'));
       go.disabled = false;
