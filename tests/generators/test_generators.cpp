@@ -122,7 +122,8 @@ TEST(generators, KindsAndJobNamesResolve) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("clicks (click-count)"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(kinds().size(), 6u);
+  EXPECT_EQ(kinds().size(), 7u);
+  EXPECT_EQ(find_kind("nexmark")->default_topic, "nexmark");
   for (const auto& k : kinds()) EXPECT_EQ(make_generator(k.name, seeded(1))->kind().name, k.name);
 }
 
