@@ -14,7 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,12 +26,31 @@ namespace sluice {
 
 using CheckpointId = uint64_t;
 
+// Keyed state a backend checkpointed in its own on-disk format rather than as sections: the
+// RocksDB backend's native checkpoint, a database directory (hard links to its SST files)
+// staged on the checkpoint directory's file system at the barrier. The checkpoint writer
+// moves the directory into the checkpoint, or for a savepoint reads it into portable
+// sections. Whatever is still at `path` when the last reference goes (a declined, failed or
+// abandoned checkpoint, a savepoint) is deleted then.
+struct NativeKeyedState {
+  NativeKeyedState(std::string staged, uint64_t size) : path(std::move(staged)), bytes(size) {}
+  ~NativeKeyedState() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  NativeKeyedState(const NativeKeyedState&) = delete;
+  NativeKeyedState& operator=(const NativeKeyedState&) = delete;
+  std::string path;  // the staged database directory
+  uint64_t bytes = 0;  // its files' bytes
+};
+
 struct OperatorSnapshot {
   std::map<std::string, std::map<int, std::string>> keyed;  // section -> key group -> bytes
   std::map<std::string, std::string> operator_state;        // section -> bytes
-  bool empty() const { return keyed.empty() && operator_state.empty(); }
+  std::shared_ptr<NativeKeyedState> native;                 // the keyed states' native checkpoint, or null
+  bool empty() const { return keyed.empty() && operator_state.empty() && !native; }
   size_t bytes() const {
-    size_t n = 0;
+    size_t n = native ? native->bytes : 0;
     for (auto& [name, groups] : keyed)
       for (auto& [g, b] : groups) n += b.size();
     for (auto& [name, b] : operator_state) n += b.size();
@@ -44,7 +65,17 @@ struct OperatorRestore {
   std::map<std::string, std::vector<std::pair<int, std::string_view>>> keyed;
   // section -> one blob per subtask of the run that wrote it.
   std::map<std::string, std::vector<std::string_view>> operator_state;
-  bool empty() const { return keyed.empty() && operator_state.empty(); }
+  // Native keyed-state checkpoints (NativeKeyedState, in the checkpoint) holding key groups
+  // of this subtask: the backend opens a copy (`whole`: the same subtask of a run at the same
+  // parallelism, so exactly these key groups) or extracts [first, last] from each.
+  struct Native {
+    std::string path;  // read only: it belongs to the checkpoint
+    int first_key_group = 0;
+    int last_key_group = 0;
+    bool whole = false;
+  };
+  std::vector<Native> native;
+  bool empty() const { return keyed.empty() && operator_state.empty() && native.empty(); }
 };
 
 // A job-wide party to checkpoints with effects outside the job: the exactly-once Kafka

@@ -29,6 +29,7 @@ using runtime::RestartStrategy;
 using runtime::JobSnapshot;
 using runtime::JobState;
 using runtime::StateBackend;
+using runtime::StateBackendSettings;
 
 // A running (or ended) job. Copies share the job.
 class JobClient {
@@ -87,6 +88,11 @@ class StreamEnvironment {
   // checkpoint dir, else the temp dir). Checkpoints of either restore into the other.
   StreamEnvironment& set_state_backend(StateBackend kind, std::string dir = "") {
     config_.state_backend = {kind, std::move(dir)};
+    return *this;
+  }
+  // The same, with every setting (runtime::StateBackendSettings: native RocksDB checkpoints).
+  StreamEnvironment& set_state_backend(StateBackendSettings settings) {
+    config_.state_backend = std::move(settings);
     return *this;
   }
   // Start from this savepoint (or checkpoint) directory. State is matched to operators by

@@ -1,15 +1,18 @@
 // The RocksDB keyed state backend: every state kind scoped to the key, TTL, the write-back
 // cache, snapshot/restore by key group (at another parallelism), checkpoints that move
 // between the heap and RocksDB backends both ways, and jobs that give the same results on
-// both backends.
+// both backends; periodic checkpoints through RocksDB's own checkpoints (restored at the same
+// and at another parallelism, into the heap; damaged ones skipped; old ones deleted).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "sluice/sluice.h"
+#include "stream/checkpoint/checkpoint_storage.h"
 #include "stream/runtime/key_groups.h"
 #include "stream/state/keyed_state_backend.h"
 #include "test_sources.h"
@@ -307,11 +310,13 @@ struct StatsRun {
 };
 
 StatsRun start_stats(StateBackend backend, const fs::path& dir, int parallelism, int64_t total,
-                std::shared_ptr<std::atomic<int64_t>> limit, const std::string& restore = "") {
+                std::shared_ptr<std::atomic<int64_t>> limit, const std::string& restore = "",
+                const fs::path& checkpoints = {}) {
   StreamEnvironment env;
   env.set_parallelism(parallelism);
   env.set_state_backend(backend, (dir / "working").string());
   if (!restore.empty()) env.restore_from(restore);
+  if (!checkpoints.empty()) env.enable_checkpointing(std::chrono::milliseconds(20), checkpoints.string());
   auto out = std::make_shared<Collected<KeyStats>>();
   env.from_source(testing::GatedSource(total, std::move(limit)), WatermarkStrategy<int64_t>::for_monotonous_timestamps(), "numbers")
       .set_parallelism(1)
@@ -381,6 +386,219 @@ TEST_F(RocksDbStateTest, SavepointOfHeapResumesOnRocksDbAtAnotherParallelism) {
 
 TEST_F(RocksDbStateTest, SavepointOfRocksDbResumesOnRocksDb) {
   savepoint_moves(StateBackend::rocksdb, StateBackend::rocksdb, dir_);
+}
+
+// --- native RocksDB checkpoints --------------------------------------------------------
+
+// Polls until `done`, for at most a minute (the machine may be loaded).
+template <class F>
+bool within_a_minute(F done) {
+  for (int i = 0; i < 6000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+std::vector<CheckpointId> client_checkpoint_ids(const JobClient& client) {
+  std::vector<CheckpointId> ids;
+  for (auto& c : client.checkpoints())
+    if (!c.savepoint && c.status == CheckpointStatus::completed) ids.push_back(c.id);
+  return ids;
+}
+
+size_t completed(const JobClient& client) {
+  size_t n = 0;
+  for (auto& c : client.checkpoints()) n += !c.savepoint && c.status == CheckpointStatus::completed;
+  return n;
+}
+
+// A RocksDB run at parallelism 2 with checkpoints every 20 ms into dir/chk; it stops taking
+// records at 8,000 and is cancelled once three checkpoints completed after the 8,000th
+// result (one at a time: the newest two were triggered after it, so they hold exactly that
+// state). Returns the newest checkpoint's path.
+std::string checkpointed_run(const fs::path& dir, std::vector<KeyStats>& out) {
+  auto limit = std::make_shared<std::atomic<int64_t>>(8000);
+  StatsRun run = start_stats(StateBackend::rocksdb, dir, 2, 20000, limit, "", dir / "chk");
+  EXPECT_TRUE(within_a_minute([&] { return run.out->size() >= 8000; }));
+  size_t before = completed(run.client);
+  EXPECT_TRUE(within_a_minute([&] { return completed(run.client) >= before + 3; }));
+  run.client.cancel();
+  run.client.wait();
+  out = run.out->values();
+  EXPECT_EQ(out.size(), 8000u);
+  auto newest = checkpoint::latest_valid_checkpoint(dir / "chk");
+  EXPECT_TRUE(newest);
+  return newest ? newest->path.string() : std::string();
+}
+
+// Resumes `checkpoint` on `to` at `parallelism`: the first run's results and the resumed
+// run's are those of one uninterrupted run.
+void resumes_exactly(const fs::path& dir, const std::vector<KeyStats>& first, const std::string& checkpoint,
+                     StateBackend to, int parallelism) {
+  auto unlimited = std::make_shared<std::atomic<int64_t>>(1 << 30);
+  StatsRun second = start_stats(to, dir, parallelism, 20000, unlimited, checkpoint);
+  second.client.wait();
+  StatsRun reference = start_stats(StateBackend::heap, dir, 1, 20000, unlimited);
+  reference.client.wait();
+  auto got = first;
+  auto more = second.out->values();
+  got.insert(got.end(), more.begin(), more.end());
+  EXPECT_EQ(sorted(got), sorted(reference.out->values()));
+}
+
+TEST_F(RocksDbStateTest, PeriodicCheckpointsHoldRocksDbsOwnCheckpoint) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  // One database per subtask, beside the state files (timers, source offsets).
+  for (int s = 0; s < 2; ++s) {
+    fs::path db = fs::path(path) / ("stats." + std::to_string(s) + ".rocksdb");
+    EXPECT_TRUE(fs::exists(db / "CURRENT")) << db;
+    EXPECT_TRUE(fs::exists(fs::path(path) / ("stats." + std::to_string(s) + ".state")));
+  }
+  // Nothing staged is left behind: the working directory is empty once the job ended.
+  EXPECT_TRUE(!fs::exists(dir_ / "working") || fs::is_empty(dir_ / "working"));
+}
+
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresAtTheSameParallelism) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  resumes_exactly(dir_, first, path, StateBackend::rocksdb, 2);
+  // The checkpoint was read, never written (its files still match its manifest).
+  EXPECT_NO_THROW(checkpoint::read_checkpoint(path));
+}
+
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresAtAnotherParallelism) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  resumes_exactly(dir_, first, path, StateBackend::rocksdb, 3);
+}
+
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeap) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  resumes_exactly(dir_, first, path, StateBackend::heap, 2);
+}
+
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeapAtTheSameParallelism) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  resumes_exactly(dir_, first, path, StateBackend::heap, 1);
+}
+
+TEST_F(RocksDbStateTest, HeapCheckpointRestoresIntoRocksDb) {
+  auto limit = std::make_shared<std::atomic<int64_t>>(8000);
+  StatsRun run = start_stats(StateBackend::heap, dir_, 2, 20000, limit, "", dir_ / "chk");
+  ASSERT_TRUE(within_a_minute([&] { return run.out->size() >= 8000; }));
+  size_t before = completed(run.client);
+  ASSERT_TRUE(within_a_minute([&] { return completed(run.client) >= before + 2; }));
+  run.client.cancel();
+  run.client.wait();
+  auto newest = checkpoint::latest_valid_checkpoint(dir_ / "chk");
+  ASSERT_TRUE(newest);
+  resumes_exactly(dir_, run.out->values(), newest->path.string(), StateBackend::rocksdb, 2);
+}
+
+TEST_F(RocksDbStateTest, DamagedNativeCheckpointsAreSkippedForThePreviousGoodOne) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  auto all = checkpoint::list_checkpoints(dir_ / "chk");
+  ASSERT_GE(all.size(), 3u);
+  // The newest lost an SST file (removing one link leaves the older checkpoints' links).
+  fs::path newest_db = all[0].second / "stats.1.rocksdb";
+  bool removed = false;
+  for (auto& e : fs::directory_iterator(newest_db))
+    if (e.path().extension() == ".sst" && !removed) removed = fs::remove(e.path());
+  ASSERT_TRUE(removed);
+  EXPECT_THROW(checkpoint::read_checkpoint(all[0].second), checkpoint::CorruptCheckpoint);
+  // The next one's MANIFEST (a copy of its own, not a link) was cut short.
+  for (auto& e : fs::directory_iterator(all[1].second / "stats.0.rocksdb"))
+    if (e.path().filename().string().rfind("MANIFEST", 0) == 0) fs::resize_file(e.path(), fs::file_size(e.path()) / 2);
+  EXPECT_THROW(checkpoint::read_checkpoint(all[1].second), checkpoint::CorruptCheckpoint);
+  // And one lost its whole database directory.
+  fs::remove_all(all[2].second / "stats.0.rocksdb");
+  auto good = checkpoint::latest_valid_checkpoint(dir_ / "chk");
+  if (all.size() == 3) {
+    EXPECT_FALSE(good);
+    return;
+  }
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->id, all[3].first);
+}
+
+TEST_F(RocksDbStateTest, ARestartOnTheCheckpointDirSkipsADamagedNativeCheckpoint) {
+  std::vector<KeyStats> first;
+  std::string path = checkpointed_run(dir_, first);
+  ASSERT_FALSE(path.empty());
+  auto all = checkpoint::list_checkpoints(dir_ / "chk");
+  ASSERT_GE(all.size(), 2u);
+  fs::remove_all(all[0].second / "stats.0.rocksdb");
+  auto good = checkpoint::latest_valid_checkpoint(dir_ / "chk");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->id, all[1].first);
+  // Both were taken after the 8,000th record: the previous one resumes exactly as well.
+  resumes_exactly(dir_, first, good->path.string(), StateBackend::rocksdb, 2);
+}
+
+TEST_F(RocksDbStateTest, RetentionDeletesOldNativeCheckpoints) {
+  auto limit = std::make_shared<std::atomic<int64_t>>(3000);
+  StatsRun run = start_stats(StateBackend::rocksdb, dir_, 2, 20000, limit, "", dir_ / "chk");
+  ASSERT_TRUE(within_a_minute([&] { return completed(run.client) >= 6; }));
+  limit->store(6000);  // new state between checkpoints: new SST files
+  size_t before = completed(run.client);
+  ASSERT_TRUE(within_a_minute([&] { return completed(run.client) >= before + 4; }));
+  run.client.cancel();
+  run.client.wait();
+  auto all = checkpoint::list_checkpoints(dir_ / "chk");
+  EXPECT_LE(all.size(), 3u);  // the default retention
+  ASSERT_FALSE(all.empty());
+  EXPECT_GT(all.back().first, 3u);
+  for (auto& c : client_checkpoint_ids(run.client)) {
+    if (std::none_of(all.begin(), all.end(), [&](auto& a) { return a.first == c; })) {
+      EXPECT_FALSE(fs::exists(dir_ / "chk" / ("chk-" + std::to_string(c)))) << c;
+    }
+  }
+  // Only whole checkpoints and the working directory are left: no staged databases.
+  for (auto& e : fs::directory_iterator(dir_ / "chk")) {
+    std::string name = e.path().filename().string();
+    EXPECT_EQ(name.rfind("chk-", 0), 0u) << name;
+    EXPECT_EQ(name.find(".inprogress"), std::string::npos) << name;
+  }
+  EXPECT_TRUE(!fs::exists(dir_ / "working") || fs::is_empty(dir_ / "working"));
+}
+
+TEST_F(RocksDbStateTest, NativeCheckpointsCanBeTurnedOff) {
+  auto limit = std::make_shared<std::atomic<int64_t>>(2000);
+  StreamEnvironment env;
+  env.set_parallelism(2);
+  StateBackendSettings settings;
+  settings.kind = StateBackend::rocksdb;
+  settings.dir = (dir_ / "working").string();
+  settings.native_checkpoints = false;
+  env.set_state_backend(settings);
+  env.enable_checkpointing(std::chrono::milliseconds(20), (dir_ / "chk").string());
+  auto out = std::make_shared<Collected<KeyStats>>();
+  env.from_source(testing::GatedSource(20000, limit), WatermarkStrategy<int64_t>::for_monotonous_timestamps(), "numbers")
+      .set_parallelism(1)
+      .uid("numbers")
+      .key_by([](const int64_t& v) { return v % 97; })
+      .process(Stats())
+      .uid("stats")
+      .sink_to(CollectSink<KeyStats>(out));
+  JobClient client = env.execute_async("stats");
+  ASSERT_TRUE(within_a_minute([&] { return completed(client) >= 2; }));
+  client.cancel();
+  client.wait();
+  auto newest = checkpoint::list_checkpoints(dir_ / "chk");
+  ASSERT_FALSE(newest.empty());
+  EXPECT_FALSE(fs::exists(newest[0].second / "stats.0.rocksdb"));
+  EXPECT_NO_THROW(checkpoint::read_checkpoint(newest[0].second));
 }
 
 TEST(StateBackendFlag, Parses) {

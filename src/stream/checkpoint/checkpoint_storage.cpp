@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "common/crc32c.h"
 #include "sluice/serializer.h"
 #include "stream/runtime/key_groups.h"
+#include "stream/state/rocksdb_store.h"
 
 namespace sluice::checkpoint {
 
@@ -58,7 +60,11 @@ void write_file(const fs::path& path, std::string_view bytes) {
   if (::close(fd) != 0) io_fail("cannot close", path, errno);
 }
 
-std::string encode_state_file(const OperatorSnapshot& s) {
+// The files of a native checkpoint directory, by name, with their sizes.
+using Manifest = std::vector<std::pair<std::string, uint64_t>>;
+
+std::string encode_state_file(const OperatorSnapshot& s, const std::string& native_dir = {},
+                              const Manifest& manifest = {}) {
   std::string body;
   StateWriter w(body);
   w.varint(s.keyed.size());
@@ -75,10 +81,20 @@ std::string encode_state_file(const OperatorSnapshot& s) {
     w.bytes(name);
     w.bytes(bytes);
   }
+  int version = kPortableFormatVersion;
+  if (!native_dir.empty()) {
+    version = kFormatVersion;
+    w.bytes(native_dir);
+    w.varint(manifest.size());
+    for (auto& [name, size] : manifest) {
+      w.bytes(name);
+      w.varint(size);
+    }
+  }
   std::string file;
   StateWriter f(file);
   f.raw(kMagic);
-  f.u32(kFormatVersion);
+  f.u32(static_cast<uint32_t>(version));
   f.u32(crc32c(body.data(), body.size()));
   f.u64(body.size());
   f.raw(body);
@@ -95,8 +111,9 @@ LoadedCheckpoint::Subtask decode_state_file(std::string_view file, const fs::pat
   uint32_t version = h.u32();
   uint32_t crc = h.u32();
   uint64_t length = h.u64();
-  if (version != kFormatVersion)
-    throw corrupt("format version " + std::to_string(version) + ", this sluice reads " + std::to_string(kFormatVersion));
+  if (version != kPortableFormatVersion && version != kFormatVersion)
+    throw corrupt("format version " + std::to_string(version) + ", this sluice reads " +
+                  std::to_string(kPortableFormatVersion) + " to " + std::to_string(kFormatVersion));
   std::string_view body = file.substr(kHeaderSize);
   if (length != body.size())
     throw corrupt("holds " + std::to_string(body.size()) + " bytes of state, its header says " + std::to_string(length));
@@ -121,6 +138,29 @@ LoadedCheckpoint::Subtask decode_state_file(std::string_view file, const fs::pat
       std::string name(r.bytes());
       out.operator_state[name] = r.bytes();
     }
+    if (version >= 2) {
+      // The native checkpoint: a directory beside this file, whose files must all be there
+      // with the sizes written (a half-copied or damaged checkpoint is not whole).
+      std::string dir_name(r.bytes());
+      if (dir_name.empty() || dir_name.find('/') != std::string::npos || dir_name == "." || dir_name == "..")
+        throw corrupt("native checkpoint name '" + dir_name + "' is not a plain name");
+      fs::path native = path.parent_path() / dir_name;
+      size_t files = r.length();
+      std::error_code ec;
+      if (!fs::is_directory(native, ec)) throw corrupt("its RocksDB checkpoint " + native.string() + " is missing");
+      for (size_t i = 0; i < files; ++i) {
+        std::string name(r.bytes());
+        uint64_t size = r.varint();
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+          throw corrupt("file name '" + name + "' of its RocksDB checkpoint is not a plain name");
+        uint64_t actual = fs::file_size(native / name, ec);
+        if (ec) throw corrupt("its RocksDB checkpoint lacks " + (native / name).string());
+        if (actual != size)
+          throw corrupt("RocksDB checkpoint file " + (native / name).string() + " holds " + std::to_string(actual) +
+                        " bytes, " + std::to_string(size) + " were written");
+      }
+      out.native = native.string();
+    }
     if (!r.done()) throw corrupt("bytes after the last section");
   } catch (const CorruptStateError& e) {
     throw corrupt(e.what());
@@ -134,6 +174,55 @@ std::string read_whole(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return std::move(ss).str();
+}
+
+// Moves a staged native checkpoint into the checkpoint being written: a rename (the
+// working directory is on the checkpoint directory's file system by default), else a copy.
+// Returns its files, each fsynced.
+Manifest move_native(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) {
+    ec.clear();
+    fs::copy(from, to, fs::copy_options::recursive, ec);
+    if (ec) throw std::runtime_error("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+    fs::remove_all(from, ec);
+  }
+  Manifest files;
+  for (auto& e : fs::directory_iterator(to, ec)) {
+    if (!e.is_regular_file()) continue;
+    fsync_path(e.path(), false);
+    files.emplace_back(e.path().filename().string(), e.file_size());
+  }
+  if (ec) throw std::runtime_error("cannot list " + to.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  fsync_path(to, true);
+  return files;
+}
+
+// A savepoint is portable: the staged native checkpoint's entries become "state/<name>"
+// sections by key group, as the portable snapshot writes them.
+OperatorSnapshot portable(const OperatorSnapshot& s, int max_parallelism) {
+  OperatorSnapshot out;
+  out.keyed = s.keyed;
+  out.operator_state = s.operator_state;
+  state::RocksDbStore::read_checkpoint(
+      s.native->path, 0, max_parallelism - 1, [&](const std::string& column, std::string_view key, std::string_view value) {
+        int group = (static_cast<uint8_t>(key[0]) << 8) | static_cast<uint8_t>(key[1]);
+        out.keyed["state/" + column][group].append(key.substr(2)).append(value);
+      });
+  return out;
+}
+
+// The key groups [first, last] of subtask `index` of `parallelism`.
+std::pair<int, int> key_group_range(int index, int max_parallelism, int parallelism) {
+  int first = -1, last = -2;
+  for (int g = 0; g < max_parallelism; ++g) {
+    if (runtime::subtask_of_key_group(g, max_parallelism, parallelism) != index) continue;
+    if (first < 0) first = g;
+    last = g;
+  }
+  return {first, last};
 }
 
 }  // namespace
@@ -161,23 +250,37 @@ WriteResult write_checkpoint(const fs::path& parent, const std::string& name, co
 
   WriteResult result;
   nlohmann::json meta = {{"format", "sluice-checkpoint"},
-                         {"version", kFormatVersion},
+                         {"version", kPortableFormatVersion},
                          {"id", data.id},
                          {"savepoint", data.savepoint},
                          {"job", data.job},
                          {"timestamp_ms", data.timestamp_ms},
                          {"max_parallelism", data.max_parallelism}};
   nlohmann::json ops = nlohmann::json::array();
+  bool any_native = false;
   for (const OperatorState& op : data.operators) {
     nlohmann::json files = nlohmann::json::array();
     uint64_t op_bytes = 0;
     for (size_t s = 0; s < op.subtasks.size(); ++s) {
-      if (op.subtasks[s].empty()) {
+      const OperatorSnapshot* snapshot = &op.subtasks[s];
+      OperatorSnapshot converted;
+      std::string native_dir;
+      Manifest manifest;
+      if (snapshot->native && data.savepoint) {
+        converted = portable(*snapshot, data.max_parallelism);
+        snapshot = &converted;
+      } else if (snapshot->native) {
+        native_dir = file_safe(op.uid) + "." + std::to_string(s) + ".rocksdb";
+        manifest = move_native(snapshot->native->path, tmp / native_dir);
+        for (auto& [f, size] : manifest) op_bytes += size;
+        any_native = true;
+      }
+      if (snapshot->empty()) {
         files.push_back(nullptr);
         continue;
       }
       std::string file_name = file_safe(op.uid) + "." + std::to_string(s) + ".state";
-      std::string bytes = encode_state_file(op.subtasks[s]);
+      std::string bytes = encode_state_file(*snapshot, native_dir, manifest);
       write_file(tmp / file_name, bytes);
       op_bytes += bytes.size();
       files.push_back(file_name);
@@ -187,6 +290,7 @@ WriteResult write_checkpoint(const fs::path& parent, const std::string& name, co
                    {"bytes", op_bytes}});
   }
   meta["operators"] = ops;
+  if (any_native) meta["version"] = kFormatVersion;
   std::string meta_text = meta.dump(2) + "\n";
   write_file(tmp / "_metadata", meta_text);
   result.bytes += meta_text.size();
@@ -203,7 +307,15 @@ OperatorRestore LoadedCheckpoint::restore_for(const std::string& uid, int index,
   OperatorRestore out;
   auto it = operators.find(uid);
   if (it == operators.end()) return out;
-  for (const Subtask& old : it->second.subtasks) {
+  auto [first, last] = key_group_range(index, max_parallelism, parallelism);
+  int old_parallelism = it->second.parallelism;
+  for (int s = 0; s < static_cast<int>(it->second.subtasks.size()); ++s) {
+    const Subtask& old = it->second.subtasks[s];
+    if (!old.native.empty()) {
+      auto [old_first, old_last] = key_group_range(s, max_parallelism, old_parallelism);
+      int from = std::max(first, old_first), to = std::min(last, old_last);
+      if (from <= to) out.native.push_back({old.native, from, to, old_parallelism == parallelism && s == index});
+    }
     for (auto& [name, groups] : old.keyed) {
       auto& mine = out.keyed[name];
       for (auto& [group, bytes] : groups)
@@ -228,9 +340,9 @@ std::shared_ptr<const LoadedCheckpoint> read_checkpoint(const fs::path& dir) {
     meta = nlohmann::json::parse(read_whole(meta_path));
     if (meta.at("format") != "sluice-checkpoint") throw CorruptCheckpoint("not a sluice checkpoint");
     int version = meta.at("version").get<int>();
-    if (version != kFormatVersion)
+    if (version != kPortableFormatVersion && version != kFormatVersion)
       throw CorruptCheckpoint("format version " + std::to_string(version) + ", this sluice reads " +
-                              std::to_string(kFormatVersion));
+                              std::to_string(kPortableFormatVersion) + " to " + std::to_string(kFormatVersion));
     loaded->id = meta.at("id").get<CheckpointId>();
     loaded->savepoint = meta.at("savepoint").get<bool>();
     loaded->job = meta.at("job").get<std::string>();

@@ -9,6 +9,12 @@
 // Periodic checkpoints are `chk-<id>` in the job's checkpoint directory; savepoints are
 // `savepoint-<job>-<id>` in a directory the user names. Both have the same format, and
 // every path inside is relative, so a savepoint can be moved. Free functions, no state.
+//
+// A checkpoint (not a savepoint) of a RocksDB-backed operator subtask also holds RocksDB's
+// own checkpoint, `<uid>.<subtask>.rocksdb/`, moved there from where the subtask staged it
+// (OperatorSnapshot::native); its state file (version 2) lists that directory's files and
+// sizes, checked when read. A savepoint reads the staged database into portable sections
+// instead (version 1 files, readable by any backend and by sluice releases before version 2).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +32,10 @@
 
 namespace sluice::checkpoint {
 
-inline constexpr int kFormatVersion = 1;
+// The newest version written (2: native RocksDB checkpoints); 1, the portable format of
+// savepoints and of checkpoints without native state, is still written and read.
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kPortableFormatVersion = 1;
 
 class CorruptCheckpoint : public std::runtime_error {
  public:
@@ -65,6 +74,7 @@ class LoadedCheckpoint {
   struct Subtask {
     std::map<std::string, std::map<int, std::string_view>> keyed;
     std::map<std::string, std::string_view> operator_state;
+    std::string native;  // the path of its native RocksDB checkpoint (checked whole), or empty
   };
   struct Operator {
     std::string uid;
@@ -82,7 +92,8 @@ class LoadedCheckpoint {
   std::map<std::string, Operator> operators;  // by uid
 
   // The state of operator `uid` for subtask `index` of `parallelism` (key groups of that
-  // subtask's range; every operator-state blob).
+  // subtask's range; every operator-state blob; the native checkpoints holding key groups
+  // of that range, `whole` when it is the same subtask at the same parallelism).
   OperatorRestore restore_for(const std::string& uid, int index, int parallelism) const;
 
   // The files' bytes, which the views above point into.

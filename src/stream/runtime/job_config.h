@@ -34,6 +34,9 @@ struct StateBackendSettings {
   // operator subtask under this one. Empty: <checkpoint dir>/rocksdb-working when
   // checkpoints have a dir, else <temp dir>/sluice-rocksdb.
   std::string dir;
+  // RocksDB: checkpoints hold RocksDB's own checkpoint of each subtask (hard-linked SST
+  // files, docs/checkpoints.md) rather than the portable sections savepoints hold.
+  bool native_checkpoints = true;
 };
 
 // "heap" or "rocksdb" (a command-line flag's value); nullopt for anything else.

@@ -38,9 +38,10 @@ class KeyedOperatorBase : public OperatorWithOutput<Out>, protected OnTimerCtx, 
   // follows a close.
   void close() override { state_.reset(); }
 
-  // Checkpoints: keyed state ("state/<name>") and both timer queues, by key group.
-  void snapshot_state(CheckpointId, OperatorSnapshot& out) override {
-    state_->snapshot(out.keyed);
+  // Checkpoints: keyed state ("state/<name>", or the RocksDB backend's native checkpoint)
+  // and both timer queues, by key group.
+  void snapshot_state(CheckpointId id, OperatorSnapshot& out) override {
+    state_->checkpoint(id, out);
     std::map<int, std::string> event, processing;
     event_timers_.snapshot(event, this->subtask().max_parallelism);
     processing_timers_.snapshot(processing, this->subtask().max_parallelism);

@@ -66,7 +66,8 @@ std::unique_ptr<state::KeyedStateBackend<K>> make_keyed_state_backend(const Stat
   auto dir = base /
              (name + "-" + std::to_string(subtask.index) + "-" + std::to_string(::getpid()) + "-" +
               std::to_string(sequence.fetch_add(1)));
-  return std::make_unique<state::RocksDbKeyedStateBackend<K>>(dir.string(), clock, subtask.max_parallelism);
+  return std::make_unique<state::RocksDbKeyedStateBackend<K>>(dir.string(), clock, subtask.max_parallelism,
+                                                               settings.native_checkpoints);
 }
 
 }  // namespace sluice::runtime

@@ -28,6 +28,7 @@
 #include "stream/state/keyed_state_backend.h"
 #include "stream/runtime/key_groups.h"
 #include "stream/runtime/processing_clock.h"
+#include "stream/state/rocksdb_store.h"
 
 namespace sluice::state {
 
@@ -72,7 +73,23 @@ class HeapKeyedStateBackend final : public KeyedStateBackend<K> {
     std::erase_if(keyed, [](auto& kv) { return kv.second.empty(); });
   }
   // Takes the "state/..." sections of `state`; the views must outlive the first access.
+  // RocksDB native checkpoints are read into sections of the same format first.
   void restore(const OperatorRestore& state) override {
+    if (!state.native.empty()) {
+      auto& bytes = *native_bytes_.emplace_back(std::make_unique<std::map<std::string, std::map<int, std::string>>>());
+      for (auto& n : state.native)
+        RocksDbStore::read_checkpoint(n.path, n.first_key_group, n.last_key_group,
+                                      [&](const std::string& column, std::string_view key, std::string_view value) {
+                                        int group = (static_cast<uint8_t>(key[0]) << 8) | static_cast<uint8_t>(key[1]);
+                                        bytes[column][group].append(key.substr(2)).append(value);
+                                      });
+      OperatorRestore sections;
+      for (auto& [column, groups] : bytes) {
+        auto& out = sections.keyed[std::string(kSectionPrefix) + column];
+        for (auto& [g, b] : groups) out.emplace_back(g, b);
+      }
+      restore(sections);
+    }
     for (auto& [section, groups] : state.keyed) {
       if (section.rfind(kSectionPrefix, 0) != 0) continue;
       std::string name = section.substr(kSectionPrefix.size());
@@ -237,6 +254,7 @@ class HeapKeyedStateBackend final : public KeyedStateBackend<K> {
 
   std::unordered_map<std::string, std::unique_ptr<StateTableBase>> tables_;
   std::map<std::string, std::vector<std::pair<int, std::string_view>>> pending_;  // restored, not yet asked for
+  std::vector<std::unique_ptr<std::map<std::string, std::map<int, std::string>>>> native_bytes_;  // read from native checkpoints
 };
 
 }  // namespace sluice::state

@@ -86,8 +86,13 @@ class KeyedStateBackend {
   // Adds every state to `keyed` as "state/<name>" → key group → entries. Throws when a
   // state's key or value cannot be serialized (the checkpoint is declined).
   virtual void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) = 0;
-  // Takes the "state/..." sections of `state`; the views must outlive the registration of
-  // the states (the operator's open()).
+  // A periodic checkpoint's snapshot. By default the sections of snapshot(); the RocksDB
+  // backend (native checkpoints on) stages RocksDB's own checkpoint in `out.native` instead,
+  // leaving as sections only states restored but never asked for. Throws as snapshot().
+  virtual void checkpoint(CheckpointId id, OperatorSnapshot& out) { snapshot(out.keyed); }
+  // Takes the "state/..." sections of `state` and its native checkpoints (either backend
+  // reads RocksDB's); the views must outlive the registration of the states (the
+  // operator's open()).
   virtual void restore(const OperatorRestore& state) = 0;
   // Entries held by a state (expired TTL entries not yet purged included).
   virtual size_t entries(const std::string& name) = 0;

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,16 +69,40 @@ class RocksDbKeyedStateBackend final : public KeyedStateBackend<K> {
   using Base::kSectionPrefix;
 
   // Opens a fresh database in `dir` (deleted first, and again when the backend is destroyed).
-  RocksDbKeyedStateBackend(std::string dir, const ProcessingClock* clock, int max_parallelism = 128)
-      : Base(BackendKind::rocksdb, clock, max_parallelism), store_(std::move(dir)) {
+  // `native_checkpoints`: checkpoint() stages RocksDB's own checkpoint as `<dir>.chk<id>`,
+  // beside `dir` (so on its file system), rather than writing sections.
+  RocksDbKeyedStateBackend(std::string dir, const ProcessingClock* clock, int max_parallelism = 128,
+                           bool native_checkpoints = false)
+      : Base(BackendKind::rocksdb, clock, max_parallelism), store_(std::move(dir)), native_(native_checkpoints) {
     if (max_parallelism > 65536) throw std::invalid_argument("the RocksDB state backend takes at most 65536 key groups");
   }
 
+  void checkpoint(CheckpointId id, OperatorSnapshot& out) override {
+    if (!native_) {
+      snapshot(out.keyed);
+      return;
+    }
+    write_back();
+    std::string staged = store_.dir() + ".chk" + std::to_string(id);
+    std::error_code ec;
+    std::filesystem::remove_all(staged, ec);
+    store_.checkpoint_to(staged);
+    uint64_t bytes = 0;
+    for (auto& e : std::filesystem::directory_iterator(staged, ec))
+      if (e.is_regular_file(ec)) bytes += e.file_size(ec);
+    out.native = std::make_shared<NativeKeyedState>(staged, bytes);
+    for (auto& [name, groups] : pending_) {
+      auto& section = out.keyed[std::string(kSectionPrefix) + name];
+      for (auto& [group, b] : groups) section[group].append(b);
+    }
+  }
+
   void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) override {
-    for (auto& [name, table] : tables_) {
-      table->write_back();
+    write_back();
+    // Every column family: a restored native checkpoint holds states not yet asked for.
+    for (auto& [name, column] : store_.columns()) {
       auto& out = keyed[std::string(kSectionPrefix) + name];
-      auto cursor = store_.scan(table->column());
+      auto cursor = store_.scan(column);
       std::string* group_bytes = nullptr;
       int group = -1;
       for (; cursor.valid(); cursor.next()) {
@@ -99,6 +124,20 @@ class RocksDbKeyedStateBackend final : public KeyedStateBackend<K> {
   }
 
   void restore(const OperatorRestore& state) override {
+    if (state.native.size() == 1 && state.native[0].whole && tables_.empty() && store_.columns().empty()) {
+      // The same key groups: the checkpoint's files, hard-linked, are the database.
+      store_.open_copy_of(state.native[0].path);
+    } else if (!state.native.empty()) {
+      // Rescaled: this subtask's key groups of each, copied entry by entry (the keys carry
+      // their key group already).
+      for (auto& [name, table] : tables_) table->forget();
+      for (auto& n : state.native)
+        RocksDbStore::read_checkpoint(n.path, n.first_key_group, n.last_key_group,
+                                      [&](const std::string& column, std::string_view key, std::string_view value) {
+                                        store_.batch_put(store_.column(column), key, value);
+                                      });
+      store_.flush_batch();
+    }
     for (auto& [section, groups] : state.keyed) {
       if (section.rfind(kSectionPrefix, 0) != 0) continue;
       std::string name = section.substr(kSectionPrefix.size());
@@ -181,6 +220,8 @@ class RocksDbKeyedStateBackend final : public KeyedStateBackend<K> {
     virtual void write_back() = 0;
     // Loads one key group's entries (checkpoint format) into the store's write batch.
     virtual void restore(int group, std::string_view bytes) = 0;
+    // Writes the cached value back and forgets it (entries may change under it).
+    virtual void forget() = 0;
     virtual size_t purge_expired() = 0;
   };
 
@@ -250,6 +291,11 @@ class RocksDbKeyedStateBackend final : public KeyedStateBackend<K> {
         backend_->store_.remove(column_, rocks_key_);
       }
       dirty_ = false;
+    }
+
+    void forget() override {
+      write_back();
+      cached_.reset();
     }
 
     void restore(int group, std::string_view bytes) override {
@@ -331,6 +377,7 @@ class RocksDbKeyedStateBackend final : public KeyedStateBackend<K> {
   };
 
   RocksDbStore store_;
+  bool native_ = false;
   std::unordered_map<std::string, std::unique_ptr<TableBase>> tables_;
   std::map<std::string, std::vector<std::pair<int, std::string_view>>> pending_;  // restored, not yet asked for
 };

@@ -2,12 +2,14 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdarg>
 #include <filesystem>
 #include <stdexcept>
 #include <unordered_map>
@@ -44,13 +46,55 @@ rocksdb::ColumnFamilyOptions column_options(const std::shared_ptr<rocksdb::Cache
   return o;
 }
 
+// Read-only opens of a checkpoint must not add a LOG file to it.
+class NoLogger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+rocksdb::Options store_options(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::Options options(rocksdb::DBOptions(), column_options(cache));
+  options.create_if_missing = true;
+  options.max_background_jobs = 2;
+  options.info_log_level = rocksdb::WARN_LEVEL;
+  options.keep_log_file_num = 2;
+  return options;
+}
+
+void link_or_copy(const fs::path& from, const fs::path& to, bool link) {
+  std::error_code ec;
+  if (link) {
+    fs::create_hard_link(from, to, ec);
+    if (!ec) return;
+  }
+  ec.clear();
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw std::runtime_error("RocksDB state: cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+}
+
 }  // namespace
 
 struct RocksDbStore::Impl {
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(64 << 20);
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> columns;
+  std::vector<std::string> names;  // of columns[i]
+  rocksdb::ColumnFamilyHandle* default_column = nullptr;  // when opened with descriptors
   std::unordered_map<std::string, int> by_name;
+
+  void close() {
+    if (!db) return;
+    for (auto* c : columns) db->DestroyColumnFamilyHandle(c);
+    if (default_column) db->DestroyColumnFamilyHandle(default_column);
+    columns.clear();
+    names.clear();
+    by_name.clear();
+    default_column = nullptr;
+    batch.Clear();
+    db->Close();
+    db.reset();
+  }
   rocksdb::WriteOptions write;
   rocksdb::ReadOptions read;
   rocksdb::WriteBatch batch;
@@ -61,11 +105,7 @@ RocksDbStore::RocksDbStore(std::string dir) : dir_(std::move(dir)), impl_(std::m
   fs::remove_all(dir_, ec);
   fs::create_directories(dir_, ec);
   if (ec) throw std::runtime_error("RocksDB state: cannot create " + dir_ + ": " + ec.message());
-  rocksdb::Options options(rocksdb::DBOptions(), column_options(impl_->cache));
-  options.create_if_missing = true;
-  options.max_background_jobs = 2;
-  options.info_log_level = rocksdb::WARN_LEVEL;
-  options.keep_log_file_num = 2;
+  rocksdb::Options options = store_options(impl_->cache);
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options, dir_, &db), "open", dir_);
   impl_->db.reset(db);
@@ -73,11 +113,7 @@ RocksDbStore::RocksDbStore(std::string dir) : dir_(std::move(dir)), impl_(std::m
 }
 
 RocksDbStore::~RocksDbStore() {
-  if (impl_->db) {
-    for (auto* c : impl_->columns) impl_->db->DestroyColumnFamilyHandle(c);
-    impl_->db->Close();
-    impl_->db.reset();
-  }
+  impl_->close();
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
@@ -88,9 +124,16 @@ int RocksDbStore::column(const std::string& name) {
   rocksdb::ColumnFamilyHandle* handle = nullptr;
   check(impl_->db->CreateColumnFamily(column_options(impl_->cache), name, &handle), "create column family " + name, dir_);
   impl_->columns.push_back(handle);
+  impl_->names.push_back(name);
   int id = static_cast<int>(impl_->columns.size()) - 1;
   impl_->by_name.emplace(name, id);
   return id;
+}
+
+std::vector<std::pair<std::string, int>> RocksDbStore::columns() const {
+  std::vector<std::pair<std::string, int>> out;
+  for (size_t i = 0; i < impl_->names.size(); ++i) out.emplace_back(impl_->names[i], static_cast<int>(i));
+  return out;
 }
 
 bool RocksDbStore::get(int column, std::string_view key, std::string& value) {
@@ -173,6 +216,82 @@ void RocksDbStore::checkpoint_to(const std::string& dir) {
   check(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), "checkpoint", dir_);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   check(checkpoint->CreateCheckpoint(dir), "checkpoint to " + dir, dir_);
+}
+
+void RocksDbStore::open_copy_of(const std::string& checkpoint) {
+  impl_->close();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  fs::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error("RocksDB state: cannot create " + dir_ + ": " + ec.message());
+  // SST files are never written again once made: a hard link shares them. Everything else
+  // (MANIFEST is appended to, CURRENT replaced) is copied, so the checkpoint stays as it is.
+  for (auto& e : fs::directory_iterator(checkpoint, ec)) {
+    if (!e.is_regular_file()) continue;
+    bool sst = e.path().extension() == ".sst";
+    link_or_copy(e.path(), fs::path(dir_) / e.path().filename(), sst);
+  }
+  if (ec) throw std::runtime_error("RocksDB state: cannot read " + checkpoint + ": " + ec.message());
+  rocksdb::Options options = store_options(impl_->cache);
+  std::vector<std::string> names;
+  check(rocksdb::DB::ListColumnFamilies(options, dir_, &names), "list column families", dir_);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (auto& n : names) descriptors.emplace_back(n, column_options(impl_->cache));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  check(rocksdb::DB::Open(options, dir_, descriptors, &handles, &db), "open a copy of " + checkpoint, dir_);
+  impl_->db.reset(db);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == rocksdb::kDefaultColumnFamilyName) {
+      impl_->default_column = handles[i];
+      continue;
+    }
+    impl_->columns.push_back(handles[i]);
+    impl_->names.push_back(names[i]);
+    impl_->by_name.emplace(names[i], static_cast<int>(impl_->columns.size()) - 1);
+  }
+}
+
+void RocksDbStore::read_checkpoint(const std::string& checkpoint, int first_group, int last_group, const EntryFn& entry) {
+  auto cache = rocksdb::NewLRUCache(8 << 20);
+  rocksdb::Options options = store_options(cache);
+  options.create_if_missing = false;
+  options.info_log = std::make_shared<NoLogger>();
+  std::vector<std::string> names;
+  check(rocksdb::DB::ListColumnFamilies(options, checkpoint, &names), "list column families", checkpoint);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (auto& n : names) descriptors.emplace_back(n, column_options(cache));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  check(rocksdb::DB::OpenForReadOnly(options, checkpoint, descriptors, &handles, &raw), "open read-only", checkpoint);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  struct Handles {
+    rocksdb::DB* db;
+    std::vector<rocksdb::ColumnFamilyHandle*>& h;
+    ~Handles() {
+      for (auto* c : h) db->DestroyColumnFamilyHandle(c);
+    }
+  } guard{db.get(), handles};
+  std::string start;
+  start.push_back(static_cast<char>((first_group >> 8) & 0xff));
+  start.push_back(static_cast<char>(first_group & 0xff));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == rocksdb::kDefaultColumnFamilyName) continue;
+    rocksdb::ReadOptions o;
+    o.fill_cache = false;
+    o.readahead_size = 2 << 20;
+    o.verify_checksums = true;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(o, handles[i]));
+    for (it->Seek(rocksdb::Slice(start)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (k.size() < 2) continue;
+      int group = (static_cast<uint8_t>(k[0]) << 8) | static_cast<uint8_t>(k[1]);
+      if (group > last_group) break;
+      rocksdb::Slice v = it->value();
+      entry(names[i], std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()));
+    }
+    check(it->status(), "read", checkpoint);
+  }
 }
 
 }  // namespace sluice::state

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::state {
 
@@ -27,6 +29,9 @@ class RocksDbStore {
 
   // The column family named `name`, created on first use; a small integer handle.
   int column(const std::string& name);
+  // Every column family but RocksDB's default one, with its handle (created, or found in a
+  // database opened by open_copy_of).
+  std::vector<std::pair<std::string, int>> columns() const;
 
   // Point reads and writes. get() returns false when the key is absent.
   bool get(int column, std::string_view key, std::string& value);
@@ -64,6 +69,18 @@ class RocksDbStore {
   // RocksDB's own checkpoint: `dir` (which must not exist) gets hard links to the SST files
   // and copies of the rest, a database openable on its own.
   void checkpoint_to(const std::string& dir);
+
+  // Replaces the working database by a copy of the checkpoint in `checkpoint` (made by
+  // checkpoint_to; SST files hard-linked when on the same file system, the rest copied, so
+  // the checkpoint is never written to), with its column families. Handles from column()
+  // taken before are invalid.
+  void open_copy_of(const std::string& checkpoint);
+
+  // Reads a checkpoint made by checkpoint_to without changing it (RocksDB read-only mode):
+  // calls `entry(column family, key, value)` for every entry of every column family whose
+  // key starts with a 2-byte big-endian key group in [first_group, last_group], in key order.
+  using EntryFn = std::function<void(const std::string& column, std::string_view key, std::string_view value)>;
+  static void read_checkpoint(const std::string& checkpoint, int first_group, int last_group, const EntryFn& entry);
 
  private:
   struct Impl;
