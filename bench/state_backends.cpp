@@ -6,6 +6,9 @@
 //     re-reads a sample of the keys, which must find their restored counts; the time from
 //     the job's start to its first record, against the same job started without state.
 //     The savepoint is read back and every key's entry counted: the total must be N.
+//  1b. Periodic checkpoints (every second) of a job restored from that savepoint: the first
+//     two, their duration and size; RocksDB with its native checkpoints (the default) and
+//     with them off (the portable snapshot), in the same run.
 //  3. RocksDB only, without a job: the portable snapshot of N keys (what checkpoints use)
 //     against RocksDB's own checkpoint (hard-linked SST files), duration and size.
 //
@@ -146,13 +149,16 @@ struct Job {
   Clock::time_point started;
 };
 
-Job start(StateBackend backend, const fs::path& dir, int64_t keys, int64_t sample, bool idle, int parallelism,
-          const std::string& restore) {
+// `checkpoints`: periodic checkpoints every second into that directory.
+Job start(StateBackendSettings backend, const fs::path& dir, int64_t keys, int64_t sample, bool idle, int parallelism,
+          const std::string& restore, const fs::path& checkpoints = {}) {
   StreamEnvironment env;
   env.set_parallelism(parallelism);
   env.set_max_parallelism(128);
-  env.set_state_backend(backend, (dir / "working").string());
+  if (backend.dir.empty()) backend.dir = (dir / "working").string();
+  env.set_state_backend(backend);
   if (!restore.empty()) env.restore_from(restore);
+  if (!checkpoints.empty()) env.enable_checkpointing(std::chrono::seconds(1), checkpoints.string());
   auto counters = std::make_shared<Counters>();
   auto started = Clock::now();
   env.from_source(KeySource(keys, sample, idle), WatermarkStrategy<int64_t>::no_watermarks(), "keys")
@@ -165,11 +171,63 @@ Job start(StateBackend backend, const fs::path& dir, int64_t keys, int64_t sampl
   return {env.execute_async("state-backends"), counters, started};
 }
 
+Job start(StateBackend backend, const fs::path& dir, int64_t keys, int64_t sample, bool idle, int parallelism,
+          const std::string& restore) {
+  StateBackendSettings settings;
+  settings.kind = backend;
+  return start(settings, dir, keys, sample, idle, parallelism, restore);
+}
+
 const char* name_of(StateBackend b) { return b == StateBackend::heap ? "heap" : "rocksdb"; }
+
+// Two periodic checkpoints of the same N keys: the first after the state was loaded (for
+// RocksDB's native checkpoint: the flush of every key's entry, then hard links) and the
+// next with nothing changed in between (native: hard links to the same SST files).
+struct Periodic {
+  double first_ms = 0, first_bytes = 0, next_ms = 0, next_bytes = 0;
+};
 
 struct Figures {
   double fill_s = 0, checkpoint_ms = 0, checkpoint_bytes = 0, recovery_ms = 0, fresh_start_ms = 0, working_bytes = 0;
+  Periodic periodic;         // heap, or RocksDB with native checkpoints
+  Periodic periodic_portable;  // RocksDB with native checkpoints off: the portable snapshot
 };
+
+// Restores `savepoint` (every key) into a job at parallelism 1 whose source has no more
+// records, with checkpoints every second; the first two periodic checkpoints' figures.
+bool periodic_checkpoints(StateBackend backend, bool native, const fs::path& dir, int64_t keys, const std::string& savepoint,
+                          Periodic& p) {
+  StateBackendSettings settings;
+  settings.kind = backend;
+  settings.native_checkpoints = native;
+  fs::path chk = dir / (native ? "chk-native" : "chk-portable");
+  Job job = start(settings, dir, keys, 1, true, 1, savepoint, chk);
+  std::vector<checkpoint::CheckpointStats> done;
+  auto deadline = Clock::now() + std::chrono::minutes(10);
+  while (Clock::now() < deadline) {
+    done.clear();
+    for (auto& c : job.client.checkpoints())
+      if (!c.savepoint && c.status == checkpoint::CheckpointStatus::completed) done.push_back(c);
+    if (done.size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  job.client.cancel();
+  job.client.wait();
+  bool ok = done.size() >= 2;
+  if (!ok) {
+    std::printf("FAIL %s: fewer than two periodic checkpoints completed\n", name_of(backend));
+  } else {
+    p = {double(done[0].duration_ms), double(done[0].bytes), double(done[1].duration_ms), double(done[1].bytes)};
+    // The newest checkpoint restores every key: its key count is N.
+    auto loaded = checkpoint::read_checkpoint(done[1].path);
+    if (native && backend == StateBackend::rocksdb && loaded->operators.at("count").subtasks.at(0).native.empty()) {
+      std::printf("FAIL rocksdb: the periodic checkpoint holds no native RocksDB checkpoint\n");
+      ok = false;
+    }
+  }
+  fs::remove_all(chk);
+  return ok;
+}
 
 bool run_backend(StateBackend backend, const fs::path& root, int64_t keys, Figures& f) {
   fs::path dir = root / name_of(backend);
@@ -189,6 +247,10 @@ bool run_backend(StateBackend backend, const fs::path& root, int64_t keys, Figur
   fill.client.cancel();
   fill.client.wait();
 
+  // 1b. Periodic checkpoints of the same keys (RocksDB: native, then portable).
+  bool ok = periodic_checkpoints(backend, true, dir, keys, savepoint, f.periodic);
+  if (backend == StateBackend::rocksdb) ok &= periodic_checkpoints(backend, false, dir, keys, savepoint, f.periodic_portable);
+
   // 2. Recovery at parallelism 2, then the same job without state.
   auto first_record_s = [](const Job& j) {
     int64_t ns = j.counters->first_record_ns.load();
@@ -197,7 +259,6 @@ bool run_backend(StateBackend backend, const fs::path& root, int64_t keys, Figur
   Job restored = start(backend, dir, keys, sample, false, 2, savepoint);
   restored.client.wait();
   f.recovery_ms = first_record_s(restored) * 1000;
-  bool ok = true;
   if (restored.counters->checked.load() != sample || restored.counters->wrong.load() != 0) {
     std::printf("FAIL %s: %lld of %lld sampled keys checked, %lld wrong\n", name_of(backend),
                 (long long)restored.counters->checked.load(), (long long)sample, (long long)restored.counters->wrong.load());
@@ -319,6 +380,26 @@ int main(int argc, char** argv) {
     result("recovery_ms_" + n, f.recovery_ms, "ms", f.fresh_start_ms, "start_without_state_ms");
     if (base) result("recovery_vs_heap_" + n, f.recovery_ms, "ms", base->recovery_ms, "heap");
     if (b == StateBackend::rocksdb) result("working_dir_bytes_rocksdb", f.working_bytes, "bytes");
+    // Periodic checkpoints: heap (portable), RocksDB native against RocksDB portable.
+    if (b == StateBackend::heap) {
+      std::printf("heap: periodic checkpoint %.0f ms, %.1f MB; the next one %.0f ms, %.1f MB\n", f.periodic.first_ms,
+                  f.periodic.first_bytes / 1e6, f.periodic.next_ms, f.periodic.next_bytes / 1e6);
+      result("periodic_checkpoint_ms_heap", f.periodic.first_ms, "ms");
+      result("periodic_checkpoint_bytes_heap", f.periodic.first_bytes, "bytes");
+      result("periodic_checkpoint_next_ms_heap", f.periodic.next_ms, "ms");
+    } else {
+      const Periodic& nat = f.periodic;
+      const Periodic& por = f.periodic_portable;
+      std::printf("rocksdb: periodic checkpoint native %.0f ms, %.1f MB (the next, nothing changed: %.0f ms, %.1f MB); "
+                  "portable %.0f ms, %.1f MB (next %.0f ms)\n",
+                  nat.first_ms, nat.first_bytes / 1e6, nat.next_ms, nat.next_bytes / 1e6, por.first_ms,
+                  por.first_bytes / 1e6, por.next_ms);
+      result("periodic_checkpoint_ms_rocksdb_native", nat.first_ms, "ms", por.first_ms, "rocksdb_portable");
+      result("periodic_checkpoint_bytes_rocksdb_native", nat.first_bytes, "bytes", por.first_bytes, "rocksdb_portable");
+      result("periodic_checkpoint_next_ms_rocksdb_native", nat.next_ms, "ms", por.next_ms, "rocksdb_portable");
+      result("periodic_checkpoint_ms_rocksdb_portable", por.first_ms, "ms", base ? base->periodic.first_ms : NAN, "heap");
+      if (base) result("periodic_checkpoint_ms_rocksdb_native_vs_heap", nat.first_ms, "ms", base->periodic.first_ms, "heap");
+    }
   };
   try {
     if (heap) {
