@@ -477,14 +477,14 @@ TEST_F(RocksDbStateTest, NativeCheckpointRestoresAtAnotherParallelism) {
   resumes_exactly(dir_, first, path, StateBackend::rocksdb, 3);
 }
 
-TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeap) {
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeapAtTheSameParallelism) {
   std::vector<KeyStats> first;
   std::string path = checkpointed_run(dir_, first);
   ASSERT_FALSE(path.empty());
   resumes_exactly(dir_, first, path, StateBackend::heap, 2);
 }
 
-TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeapAtTheSameParallelism) {
+TEST_F(RocksDbStateTest, NativeCheckpointRestoresIntoTheHeapAtAnotherParallelism) {
   std::vector<KeyStats> first;
   std::string path = checkpointed_run(dir_, first);
   ASSERT_FALSE(path.empty());

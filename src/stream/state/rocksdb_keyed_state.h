@@ -21,6 +21,12 @@
 // changed, then reads the new key's value (put() and clear() skip that read). The cache is
 // also written back before every snapshot and count; the handles' pointers stay valid until
 // the next state call, as the contract of state.h says. Single-threaded: the subtask's.
+//
+// Checkpoints (checkpoint(), native on by default through make_keyed_state_backend): RocksDB's
+// own checkpoint of the database, staged as `<dir>.chk<id>` and moved into the checkpoint by
+// its writer (docs/checkpoints.md). restore() opens a hard-linked copy of one when it holds
+// exactly this subtask's key groups, else copies the entries of its key groups from each
+// (rescaling); portable sections (savepoints, the heap's checkpoints) restore as before.
 #pragma once
 
 #include <cstdint>
