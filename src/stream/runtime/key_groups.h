@@ -2,13 +2,32 @@
 // of max_parallelism key groups; key group g belongs to subtask g * parallelism /
 // max_parallelism. Keyed state is partitioned by key group, so a job can be restored with
 // another parallelism. The same functions decide the hash exchange and state ownership.
+// A composite state key that must stay with the record key it belongs to (WindowedKey: a
+// key and one of its windows) hashes as that key (KeyGroupHash).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 
+namespace sluice {
+template <class K, class W>
+struct WindowedKey;
+}  // namespace sluice
+
 namespace sluice::runtime {
+
+// The hash that places a state key in its key group: std::hash, except for keys whose
+// state must live in the subtask that owns another key.
+template <class K>
+struct KeyGroupHash {
+  size_t operator()(const K& key) const { return std::hash<K>{}(key); }
+};
+// Per-window state of a key goes with the key (the window operator's own entries do too).
+template <class K, class W>
+struct KeyGroupHash<WindowedKey<K, W>> {
+  size_t operator()(const WindowedKey<K, W>& key) const { return std::hash<K>{}(key.key); }
+};
 
 // murmur3's 64-bit finalizer: std::hash of an integer is the integer itself.
 inline uint64_t mix_hash(uint64_t h) {
@@ -26,7 +45,7 @@ inline int key_group_of_hash(size_t hash, int max_parallelism) {
 
 template <class K>
 int key_group_of(const K& key, int max_parallelism) {
-  return key_group_of_hash(std::hash<K>{}(key), max_parallelism);
+  return key_group_of_hash(KeyGroupHash<K>{}(key), max_parallelism);
 }
 
 inline int subtask_of_key_group(int key_group, int max_parallelism, int parallelism) {

@@ -15,14 +15,19 @@
 // pending processing-time timer, so that bounded processing-time jobs fire every window.
 // Checkpoints: the (key, window) entries (contents, timer caches, trigger state by slot
 // name), the session lists and both timer queues, each as a keyed section by the key group
-// of the key, so a window operator restores at another parallelism. Per-window and global
-// state of a ProcessWindowFunction is not checkpointed yet: a snapshot with such state
-// fails with a clear error (the job goes on).
+// of the key, so a window operator restores at another parallelism. A ProcessWindowFunction's
+// per-window state (window_state()) and global state (global_state()) live in two keyed
+// state backends of the job's kind (heap or RocksDB), created at their first use; they are
+// checkpointed as the backends' "state/<name>" sections renamed "window-function/window/<name>"
+// and "window-function/global/<name>", by the key group of the record key (KeyGroupHash).
+// Their restored bytes are copied and kept until close(), since their states are only
+// registered at a window's firing, after the checkpoint's own bytes may be gone.
 // Single-threaded: the subtask's thread.
 #pragma once
 
 #include <algorithm>
 #include <any>
+#include <deque>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -43,8 +48,9 @@
 #include "sluice/serializer.h"
 #include "stream/runtime/key_groups.h"
 #include "stream/runtime/operator.h"
+#include "stream/runtime/state_backends.h"
 #include "stream/runtime/timer_queue.h"
-#include "stream/state/heap_keyed_state.h"
+#include "stream/state/keyed_state_backend.h"
 #include "stream/window/window_contents.h"
 
 namespace sluice::runtime {
@@ -134,15 +140,14 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   void* record_input(int) override { return static_cast<RecordInput<In>*>(this); }
 
   void open() override {
-    if constexpr (kFunction) function_->open(this->subtask());
+    if constexpr (kFunction) {
+      function_ctx_.open_restored();
+      function_->open(this->subtask());
+    }
   }
 
   void snapshot_state(CheckpointId, OperatorSnapshot& out) override {
-    if constexpr (kFunction) {
-      if (function_ctx_.has_state())
-        throw std::runtime_error(
-            "per-window or global state of a ProcessWindowFunction cannot be checkpointed yet");
-    }
+    if constexpr (kFunction) function_ctx_.snapshot(out.keyed);
     if constexpr (!(Serializable<K> && Serializable<W> && Serializable<typename Contents::State>)) {
       if (entries_.empty()) return;
       throw std::runtime_error(std::string("window contents, key or window of types ") + typeid(K).name() + ", " +
@@ -179,6 +184,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   }
 
   void initialize_state(const OperatorRestore& state) override {
+    if constexpr (kFunction) function_ctx_.keep_restored(state);
     if constexpr (Serializable<K> && Serializable<W> && Serializable<typename Contents::State>) {
       auto section = [&](const char* name) -> const std::vector<std::pair<int, std::string_view>>* {
         auto it = state.keyed.find(name);
@@ -215,12 +221,16 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
       if (auto* groups = section("timers/processing"))
         for (auto& [g, bytes] : *groups) processing_timers_.restore(bytes);
     } else {
-      if (!state.keyed.empty())
-        throw std::runtime_error("window state of types that have no sluice::Serializer cannot be restored");
+      for (auto& [section, groups] : state.keyed)
+        if (!FunctionCtx::is_function_section(section))
+          throw std::runtime_error("window state of types that have no sluice::Serializer cannot be restored");
     }
   }
   void close() override {
-    if constexpr (kFunction) function_->close();
+    if constexpr (kFunction) {
+      function_->close();
+      function_ctx_.close();
+    }
   }
 
   void process_record(In&& value, Timestamp timestamp) override {
@@ -368,42 +378,100 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     KeyedStateAccess<WindowedKey<K, W>>& window_state() override {
       if (op_->merging_)
         throw std::logic_error("per-window state is not available with merging (session) windows");
-      if (!window_backend_) {
-        window_backend_ = std::make_unique<state::HeapKeyedStateBackend<WindowedKey<K, W>>>(op_->clock());
-        window_access_.bind_state(window_backend_.get());
-      }
+      if (!window_state_.backend) open_backend(window_state_, "window-state");
       windowed_key_.emplace(WindowedKey<K, W>{*key_, *window_});
-      window_backend_->set_current_key(&*windowed_key_);
-      return window_access_;
+      window_state_.backend->set_current_key(&*windowed_key_);
+      return window_state_.access;
     }
     KeyedStateAccess<K>& global_state() override {
-      if (!global_backend_) {
-        global_backend_ = std::make_unique<state::HeapKeyedStateBackend<K>>(op_->clock());
-        global_access_.bind_state(global_backend_.get());
-      }
-      global_backend_->set_current_key(key_);
-      return global_access_;
+      if (!global_state_.backend) open_backend(global_state_, "global-state");
+      global_state_.backend->set_current_key(key_);
+      return global_state_.access;
     }
 
-    bool has_state() const {
-      auto entries = [](auto& backend) {
-        return backend && backend->total_entries() > 0;
-      };
-      return entries(window_backend_) || entries(global_backend_);
+    static constexpr std::string_view kWindowSection = "window-function/window/";
+    static constexpr std::string_view kGlobalSection = "window-function/global/";
+    static bool is_function_section(const std::string& section) {
+      return section.starts_with(kWindowSection) || section.starts_with(kGlobalSection);
+    }
+
+    // initialize_state(): copies this function's sections out of `state`, renamed to the
+    // backends' own "state/<name>".
+    void keep_restored(const OperatorRestore& state) {
+      for (auto& [section, groups] : state.keyed) {
+        auto copy = [&](auto* b, std::string_view prefix) {
+          if (!b->restored) b->restored.emplace();
+          auto& out = b->restored->keyed[std::string(state::KeyedStateBackend<K>::kSectionPrefix) +
+                                         section.substr(prefix.size())];
+          for (auto& [group, bytes] : groups) out.emplace_back(group, restored_bytes_.emplace_back(bytes));
+        };
+        if (section.starts_with(kWindowSection)) copy(&window_state_, kWindowSection);
+        else if (section.starts_with(kGlobalSection)) copy(&global_state_, kGlobalSection);
+      }
+    }
+    // open(): a backend with restored state exists from the start, so that the next
+    // checkpoint holds that state even if no window fires before it.
+    void open_restored() {
+      if (window_state_.restored) open_backend(window_state_, "window-state");
+      if (global_state_.restored) open_backend(global_state_, "global-state");
+    }
+
+    void snapshot(std::map<std::string, std::map<int, std::string>>& keyed) {
+      snapshot_backend(window_state_, kWindowSection, "per-window state", keyed);
+      snapshot_backend(global_state_, kGlobalSection, "global state", keyed);
+    }
+
+    // close(): frees both backends (a RocksDB one deletes its working directory).
+    void close() {
+      window_state_ = {};
+      global_state_ = {};
+      restored_bytes_.clear();
     }
 
    protected:
     OutputBase* side_output(const std::string& id) override { return op_->find_side_output(id); }
 
    private:
+    template <class KK>
+    struct Backend {
+      std::unique_ptr<state::KeyedStateBackend<KK>> backend;
+      KeyedStateAccess<KK> access;
+      std::optional<OperatorRestore> restored;  // views into restored_bytes_
+    };
+
+    template <class KK>
+    void open_backend(Backend<KK>& b, const char* what) {
+      // The working directory's name starts with what it is for: names are cut at 40
+      // characters, and both backends of a subtask must have their own.
+      SubtaskInfo info = op_->subtask();
+      info.operator_name = std::string(what) + "-" + info.operator_name;
+      b.backend = make_keyed_state_backend<KK>(op_->state_backend(), op_->checkpoint_dir(), op_->clock(), info);
+      if (b.restored) b.backend->restore(*b.restored);
+      b.access.bind_state(b.backend.get());
+    }
+
+    template <class KK>
+    static void snapshot_backend(Backend<KK>& b, std::string_view section_prefix, const char* what,
+                                 std::map<std::string, std::map<int, std::string>>& keyed) {
+      if (!b.backend) return;
+      std::map<std::string, std::map<int, std::string>> own;
+      try {
+        b.backend->snapshot(own);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("the ") + what + " of a ProcessWindowFunction: " + e.what());
+      }
+      constexpr std::string_view prefix = state::KeyedStateBackend<KK>::kSectionPrefix;
+      for (auto& [section, groups] : own)
+        keyed[std::string(section_prefix) + section.substr(prefix.size())] = std::move(groups);
+    }
+
     WindowOperator* op_;
     const K* key_ = nullptr;
     const W* window_ = nullptr;
     std::optional<WindowedKey<K, W>> windowed_key_;
-    std::unique_ptr<state::HeapKeyedStateBackend<WindowedKey<K, W>>> window_backend_;
-    KeyedStateAccess<WindowedKey<K, W>> window_access_;
-    std::unique_ptr<state::HeapKeyedStateBackend<K>> global_backend_;
-    KeyedStateAccess<K> global_access_;
+    Backend<WindowedKey<K, W>> window_state_;
+    Backend<K> global_state_;
+    std::deque<std::string> restored_bytes_;  // stable addresses for the restored views
   };
 
   // ---- checkpoints: trigger state by slot name ----
