@@ -97,6 +97,9 @@ class CheckpointCommitter {
   // Checkpoint `id` was abandoned (timeout, a declining task): what was pre-committed for
   // it stays pending and is committed with the next checkpoint that completes.
   virtual void abort(CheckpointId id) {}
+  // The job is being cancelled (or a task failed): wake writers waiting on a commit, at
+  // once and without network calls (they fail quietly); close(false) follows.
+  virtual void cancel() {}
   // The job ended: `finished` when every task ended normally (commit what is pending),
   // else (cancel, failure) drop it. Must also wake writers waiting on a commit.
   virtual void close(bool finished) {}

@@ -102,6 +102,7 @@ class KafkaTransactionCommitter final : public CheckpointCommitter {
   void open(CheckpointId restored) override;
   void commit(CheckpointId id) override;
   void abort(CheckpointId id) override;
+  void cancel() override;
   void close(bool finished) override;
 
   // The consumer group whose committed offset records the last committed checkpoint.

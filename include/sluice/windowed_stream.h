@@ -145,25 +145,36 @@ class WindowedStream {
 
   // Aggregates of one field per window; the other fields are those of the window's first
   // record (sum, min, max) or of the record holding the extreme value (min_by, max_by).
-  template <class M>
-  DataStream<T> sum(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> sum(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; r.*field = a.*field + b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> min(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> min(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; if (b.*field < a.*field) r.*field = b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> max(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> max(M C::*field) const {
     return reduce([field](const T& a, const T& b) { T r = a; if (a.*field < b.*field) r.*field = b.*field; return r; });
   }
-  template <class M>
-  DataStream<T> min_by(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> min_by(M C::*field) const {
     return reduce([field](const T& a, const T& b) { return b.*field < a.*field ? b : a; });
   }
-  template <class M>
-  DataStream<T> max_by(M T::*field) const {
+  template <class M, class C = T>
+  DataStream<T> max_by(M C::*field) const {
     return reduce([field](const T& a, const T& b) { return a.*field < b.*field ? b : a; });
+  }
+
+  // On a stream of plain numbers: the window's sum, minimum or maximum.
+  DataStream<T> sum() const requires std::is_arithmetic_v<T> {
+    return reduce([](const T& a, const T& b) { return a + b; });
+  }
+  DataStream<T> min() const requires std::is_arithmetic_v<T> {
+    return reduce([](const T& a, const T& b) { return b < a ? b : a; });
+  }
+  DataStream<T> max() const requires std::is_arithmetic_v<T> {
+    return reduce([](const T& a, const T& b) { return a < b ? b : a; });
   }
 
   const runtime::WindowSpec<K, T, W>& spec() const { return spec_; }
@@ -241,16 +252,20 @@ class AllWindowedStream {
                   "AllWindowedStream::process() takes a ProcessAllWindowFunction<T, Out, W>");
     return single(keyed_.process(detail::AllWindowFunctionAdapter<Fn>(std::move(fn))));
   }
-  template <class M>
-  DataStream<T> sum(M T::*field) const { return single(keyed_.sum(field)); }
-  template <class M>
-  DataStream<T> min(M T::*field) const { return single(keyed_.min(field)); }
-  template <class M>
-  DataStream<T> max(M T::*field) const { return single(keyed_.max(field)); }
-  template <class M>
-  DataStream<T> min_by(M T::*field) const { return single(keyed_.min_by(field)); }
-  template <class M>
-  DataStream<T> max_by(M T::*field) const { return single(keyed_.max_by(field)); }
+  template <class M, class C = T>
+  DataStream<T> sum(M C::*field) const { return single(keyed_.sum(field)); }
+  template <class M, class C = T>
+  DataStream<T> min(M C::*field) const { return single(keyed_.min(field)); }
+  template <class M, class C = T>
+  DataStream<T> max(M C::*field) const { return single(keyed_.max(field)); }
+  template <class M, class C = T>
+  DataStream<T> min_by(M C::*field) const { return single(keyed_.min_by(field)); }
+  template <class M, class C = T>
+  DataStream<T> max_by(M C::*field) const { return single(keyed_.max_by(field)); }
+
+  DataStream<T> sum() const requires std::is_arithmetic_v<T> { return single(keyed_.sum()); }
+  DataStream<T> min() const requires std::is_arithmetic_v<T> { return single(keyed_.min()); }
+  DataStream<T> max() const requires std::is_arithmetic_v<T> { return single(keyed_.max()); }
 
  private:
   // window_all runs in one subtask, as Flink's non-parallel windowAll.

@@ -242,6 +242,15 @@ void KafkaTransactionCommitter::abort(CheckpointId id) {
                s.name, id);
 }
 
+void KafkaTransactionCommitter::cancel() {
+  auto& s = *s_;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.failure.empty()) s.failure = "the job was cancelled";
+  }
+  s.resolved_cv.notify_all();
+}
+
 void KafkaTransactionCommitter::close(bool finished) {
   auto& s = *s_;
   std::unique_lock lock(s.mutex);

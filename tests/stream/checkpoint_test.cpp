@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "sluice/sluice.h"
+#include "stream/checkpoint/checkpoint_coordinator.h"
 #include "stream/checkpoint/checkpoint_storage.h"
 #include "test_sources.h"
 
@@ -265,6 +266,110 @@ TEST_F(CheckpointTest, StateThatCannotBeSerializedFailsTheCheckpointNotTheJob) {
   client.wait();
   EXPECT_EQ(out->size(), 20u);
   EXPECT_EQ(client.checkpoints().back().status, CheckpointStatus::failed);
+}
+
+
+TEST_F(CheckpointTest, ATaskThatFinishesDeclinesThePendingCheckpoint) {
+  runtime::CheckpointSettings settings;
+  settings.dir = dir_.string();
+  settings.timeout = Duration(3600000);  // only the finished task may end it
+  std::atomic<CheckpointId> triggered{0};
+  checkpoint::CheckpointCoordinator::Hooks hooks;
+  hooks.all_tasks_running = [] { return true; };
+  hooks.trigger_sources = [&](CheckpointId id, bool) { triggered = id; };
+  hooks.notify_complete = [](CheckpointId) {};
+  hooks.fail_job = [](const std::string&) {};
+  checkpoint::CheckpointCoordinator coordinator("job", settings, 128, {{"op", "op", 2}}, 2, {}, hooks, 1);
+  coordinator.start();
+  auto first = coordinator.savepoint(dir_.string(), false);
+  ASSERT_TRUE(testing::eventually([&] { return triggered.load() != 0; }));
+  coordinator.acknowledge(triggered.load(), {});  // one task took it; the other ends
+  coordinator.task_finished("op (2/2)", 0);
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  try {
+    first.get();
+    FAIL() << "the savepoint must fail";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("op (2/2) finished before its barrier"), std::string::npos) << e.what();
+  }
+  // No checkpoint starts once a task has finished.
+  auto second = coordinator.savepoint(dir_.string(), false);
+  ASSERT_EQ(second.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_THROW(second.get(), std::runtime_error);
+  EXPECT_EQ(triggered.load(), 1);
+  EXPECT_EQ(coordinator.counts().failed, 2u);
+  EXPECT_EQ(coordinator.shutdown(true), "");
+}
+
+// A committer whose final commit fails, and a writer that waits on a commit as the
+// exactly-once Kafka sink does after a barrier.
+class FailingCommitter final : public CheckpointCommitter {
+ public:
+  void commit(CheckpointId) override {}
+  void cancel() override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+  void close(bool finished) override {
+    if (finished) throw std::runtime_error("the broker refused the final commit");
+  }
+  void wait_for_cancel() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return cancelled_; });
+    throw std::runtime_error("woken by the cancel");
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool cancelled_ = false;
+};
+
+class CommittingSink final : public Sink<int64_t> {
+ public:
+  CommittingSink(std::shared_ptr<FailingCommitter> committer, bool block) : committer_(committer), block_(block) {}
+  std::unique_ptr<SinkWriter<int64_t>> create_writer(const SubtaskInfo&) override {
+    return std::make_unique<Writer>(committer_, block_);
+  }
+  std::shared_ptr<CheckpointCommitter> checkpoint_committer() override { return committer_; }
+
+ private:
+  struct Writer final : SinkWriter<int64_t> {
+    Writer(std::shared_ptr<FailingCommitter> c, bool block) : committer(std::move(c)), block(block) {}
+    void write(const int64_t&, const SinkContext&) override {
+      if (block) committer->wait_for_cancel();
+    }
+    std::shared_ptr<FailingCommitter> committer;
+    bool block;
+  };
+  std::shared_ptr<FailingCommitter> committer_;
+  bool block_;
+};
+
+TEST_F(CheckpointTest, AFailedFinalCommitFailsTheJob) {
+  StreamEnvironment env;
+  auto committer = std::make_shared<FailingCommitter>();
+  env.from_collection(std::vector<int64_t>{1, 2, 3}).sink_to(CommittingSink(committer, false));
+  try {
+    env.execute("final-commit");
+    FAIL() << "the job must fail";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("the broker refused the final commit"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CheckpointTest, CancelWakesAWriterWaitingOnACommit) {
+  StreamEnvironment env;
+  auto committer = std::make_shared<FailingCommitter>();
+  auto limit = std::make_shared<std::atomic<int64_t>>(1);
+  env.from_source(GatedSource(2, limit), WatermarkStrategy<int64_t>::no_watermarks(), "numbers")
+      .sink_to(CommittingSink(committer, true));
+  JobClient client = env.execute_async("blocked-writer");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the writer is (or soon is) waiting
+  client.cancel();
+  client.wait();  // returns: the writer woke; its error is not the job's failure
+  EXPECT_EQ(client.state(), JobState::cancelled);
 }
 
 }  // namespace

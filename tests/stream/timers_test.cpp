@@ -1,6 +1,10 @@
 // Timers of keyed functions in both time domains, watermarks over splits and channels,
 // idleness, and state TTL inside a running job.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "sluice/sluice.h"
 #include "test_sources.h"
@@ -13,6 +17,7 @@ using testing::finish;
 using testing::gate;
 using testing::rec;
 using testing::ScriptedSource;
+using testing::ScriptStep;
 
 // Registers an event-time timer at timestamp + delay; on a timer, emits "key@time".
 class EventTimerEcho final : public KeyedProcessFunction<std::string, int64_t, std::string> {
@@ -144,6 +149,50 @@ TEST(Watermarks, AFinishedSplitNoLongerHoldsTheWatermark) {
   open_gate->store(1);
   job.wait();
   EXPECT_EQ(out->values(), (std::vector<std::string>{"k@15", "k@60"}));
+}
+
+// Counts a key's records per window; the window of key 0 takes 300 ms to compute.
+class SlowForKeyZero final : public ProcessWindowFunction<int64_t, int64_t, int64_t, TimeWindow> {
+ public:
+  void process(const int64_t& key, Context&, std::span<const int64_t> records, Collector<int64_t>& out) override {
+    if (key == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    out.collect(static_cast<int64_t>(records.size()));
+  }
+};
+
+class SumOfWindow final : public ProcessWindowFunction<int64_t, std::string, int64_t, TimeWindow> {
+ public:
+  void process(const int64_t&, Context& ctx, std::span<const int64_t> counts, Collector<std::string>& out) override {
+    int64_t sum = 0;
+    for (int64_t n : counts) sum += n;
+    out.collect(fmt::format("{}={}", ctx.window().start, sum));
+  }
+};
+
+// Nexmark q5's shape: counts per key in windows at parallelism 2, then one window over
+// the counts. When the source's last split finishes it must not turn idle before its
+// final watermark: the second window would take the fast subtask's final watermark as
+// the whole input's and drop the slow subtask's counts as late.
+TEST(Watermarks, TheLastSplitFinishingIsNotIdlenessBeforeTheEnd) {
+  std::vector<ScriptStep> script;
+  for (int64_t i = 0; i < 80; ++i) script.push_back(rec(0, i % 8, i));  // keys 0..7, ts 0..79
+  script.push_back(finish(0));
+  StreamEnvironment env;
+  env.set_parallelism(2);
+  auto out = std::make_shared<Collected<std::string>>();
+  env.from_source(ScriptedSource(script, {0}), WatermarkStrategy<int64_t>::for_monotonous_timestamps(), "in")
+      .set_parallelism(1)
+      .key_by([](int64_t v) { return v; })
+      .window(TumblingEventTimeWindows::of(Duration(40)))
+      .process(SlowForKeyZero{})
+      .key_by([](int64_t) { return int64_t{0}; })
+      .window(TumblingEventTimeWindows::of(Duration(40)))
+      .process(SumOfWindow{})
+      .sink_to(CollectSink<std::string>(out));
+  env.execute();
+  auto got = out->values();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"0=40", "40=40"}));
 }
 
 TEST(Watermarks, AnOperatorTakesTheMinimumOverItsInputChannels) {

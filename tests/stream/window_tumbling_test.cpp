@@ -3,6 +3,7 @@
 // offsets, and parallelism 1 vs 4.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "sluice/generator_source.h"
@@ -47,6 +48,28 @@ TEST(TumblingEventTimeWindows, ReduceSumsEachKeysWindowAndDropsLateRecords) {
             (std::vector<std::string>{"a=4", "b=2", "a=4", "b=6", "a=7", "b=8"}));
   // Results carry their window's max_timestamp().
   EXPECT_EQ(out->timestamps(), (std::vector<Timestamp>{9, 9, 19, 19, 29, 29}));
+}
+
+TEST(TumblingEventTimeWindows, SumMinAndMaxOfPlainNumbers) {
+  // Values 1..9 at timestamps 1..9, keyed odd/even, windows of 5: [0,5) and [5,10).
+  std::vector<std::pair<int64_t, Timestamp>> input;
+  for (int64_t v = 1; v <= 9; ++v) input.emplace_back(v, v);
+  auto run = [&](auto aggregate) {
+    StreamEnvironment env;
+    auto out = std::make_shared<Collected<int64_t>>();
+    aggregate(env.from_source(CollectionSource<int64_t>(input), WatermarkStrategy<int64_t>::for_monotonous_timestamps(), "n")
+                  .key_by([](int64_t v) { return v % 2; })
+                  .window(TumblingEventTimeWindows::of(Duration(5))))
+        .sink_to(CollectSink<int64_t>(out));
+    env.execute();
+    auto v = out->values();
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  // Odd: {1,3} {5,7,9}; even: {2,4} {6,8}.
+  EXPECT_EQ(run([](auto w) { return w.sum(); }), (std::vector<int64_t>{4, 6, 14, 21}));
+  EXPECT_EQ(run([](auto w) { return w.min(); }), (std::vector<int64_t>{1, 2, 5, 6}));
+  EXPECT_EQ(run([](auto w) { return w.max(); }), (std::vector<int64_t>{3, 4, 8, 9}));
 }
 
 TEST(TumblingEventTimeWindows, ProcessSeesTheWindowAndEveryRecord) {

@@ -47,10 +47,10 @@ void CheckpointCoordinator::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void CheckpointCoordinator::shutdown(bool finished) {
+std::string CheckpointCoordinator::shutdown(bool finished) {
   {
     std::lock_guard lock(mutex_);
-    if (shutting_down_ && !thread_.joinable()) return;
+    if (shutting_down_ && !thread_.joinable()) return {};
     shutting_down_ = true;
   }
   cv_.notify_all();
@@ -62,13 +62,26 @@ void CheckpointCoordinator::shutdown(bool finished) {
       r.done.set_exception(std::make_exception_ptr(std::runtime_error("the job ended before the savepoint was taken")));
     requests_.clear();
   }
+  std::string error;
   for (auto& c : committers_) {
     try {
       c->close(finished);
     } catch (const std::exception& e) {
       spdlog::error("job '{}': closing a checkpoint committer: {}", job_, e.what());
+      if (finished && error.empty()) error = e.what();
     }
   }
+  return error;
+}
+
+void CheckpointCoordinator::task_finished(const std::string& task, CheckpointId last_taken) {
+  {
+    std::lock_guard lock(mutex_);
+    ++finished_tasks_;
+    if (!pending_ || pending_->id <= last_taken || !pending_->declined.empty()) return;
+    pending_->declined = "task " + task + " finished before its barrier came";
+  }
+  cv_.notify_all();
 }
 
 std::future<std::string> CheckpointCoordinator::savepoint(const std::string& dir, bool stop) {
@@ -200,6 +213,10 @@ void CheckpointCoordinator::trigger_locked(std::unique_lock<std::mutex>& lock, b
   if (stop) stopped_ = true;
   CheckpointId id = p.id;
   pending_ = std::move(p);
+  if (finished_tasks_ > 0) {  // one finished after all_tasks_running() said none had
+    pending_->declined = "a task has finished";
+    return;
+  }
   lock.unlock();
   hooks_.trigger_sources(id, stop);
   lock.lock();

@@ -76,8 +76,13 @@ class CheckpointCoordinator {
   void start();
   // Stops taking checkpoints. A checkpoint whose acknowledgements are all in is still
   // written (a stop with a savepoint ends the tasks first). Then the committers close:
-  // `finished` when the job ended normally.
-  void shutdown(bool finished);
+  // `finished` when the job ended normally. Returns why a committer could not close a
+  // finished job (its last output is not committed), or "".
+  std::string shutdown(bool finished);
+  // A task ended; `last_taken` is the last checkpoint it took part in. The pending
+  // checkpoint, if it still waits for that task, is declined, and no checkpoint starts
+  // any more (Flink's checkpoints stop when a task finishes, as here).
+  void task_finished(const std::string& task, CheckpointId last_taken);
 
   // Takes a savepoint into `dir` (the job stops after it when `stop`); the future yields
   // its path, or throws why it failed.
@@ -139,6 +144,7 @@ class CheckpointCoordinator {
   Counts counts_;
   bool shutting_down_ = false;
   bool stopped_ = false;  // a stop-with-savepoint was triggered: no more checkpoints
+  size_t finished_tasks_ = 0;
   std::thread thread_;
 };
 

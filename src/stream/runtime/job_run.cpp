@@ -294,7 +294,11 @@ void JobRun::wait() {
     std::lock_guard lock(mutex_);
     failed = !failure_.empty();
   }
-  if (coordinator_ && !coordinator_closed_.exchange(true)) coordinator_->shutdown(!failed && !cancelled_.load());
+  if (coordinator_ && !coordinator_closed_.exchange(true)) {
+    std::string error = coordinator_->shutdown(!failed && !cancelled_.load());
+    std::lock_guard lock(mutex_);
+    if (!error.empty() && failure_.empty()) failure_ = "committing the output of the finished job: " + error;
+  }
   {
     std::lock_guard lock(mutex_);
     joined_ = true;
@@ -307,6 +311,10 @@ void JobRun::acknowledge_checkpoint(CheckpointId id, checkpoint::TaskAck ack) {
 }
 
 void JobRun::decline_checkpoint(CheckpointId id, const std::string& reason) { coordinator_->decline(id, reason); }
+
+void JobRun::task_finished(const std::string& task, CheckpointId last_checkpoint) {
+  coordinator_->task_finished(task, last_checkpoint);
+}
 
 std::string JobRun::savepoint(const std::string& dir, bool stop) {
   if (!started_.load() || !coordinator_) throw std::runtime_error("the job has not started");
@@ -324,6 +332,7 @@ std::vector<checkpoint::CheckpointStats> JobRun::checkpoints() const {
 void JobRun::cancel() {
   if (cancelled_.exchange(true)) return;
   close_channels();
+  for (auto& c : committers_) c->cancel();  // exactly-once writers may wait on a commit
 }
 
 void JobRun::stop() { stop_.store(true); }

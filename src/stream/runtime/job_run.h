@@ -101,6 +101,7 @@ class JobRun final : private TaskOwner {
   void task_failed(const std::string& task, const std::string& error) override;
   void acknowledge_checkpoint(CheckpointId id, checkpoint::TaskAck ack) override;
   void decline_checkpoint(CheckpointId id, const std::string& reason) override;
+  void task_finished(const std::string& task, CheckpointId last_checkpoint) override;
   void build();
   void choose_restore();
   void assign_uids();

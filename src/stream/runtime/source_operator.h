@@ -1,7 +1,7 @@
 // SourceOperator<T>: the head of a source task. The task polls it; it polls the user's
 // SourceReader, stamps records with the WatermarkStrategy's timestamps, keeps one
 // watermark per split, and emits the minimum over active splits (leaving out idle and
-// finished ones), or an idle marker when no split is active.
+// finished ones), or an idle marker when it has no split or all its splits are idle.
 #pragma once
 
 #include <memory>
@@ -36,7 +36,10 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
 
   SourceStatus poll() override {
     SourceStatus status = reader_->poll(*this);
-    update_watermark();
+    // At the end, finish() sends the final watermark. Not idle first: a consumer with
+    // another input would see every input idle, then this one active with the final
+    // watermark before its siblings' last records (which would then arrive late).
+    if (status != SourceStatus::end_of_input) update_watermark();
     return status;
   }
 
@@ -56,7 +59,7 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
   void suspend() override { this->process_control(Control::suspend()); }
 
   void finish() override {
-    // An idle source (e.g. its last split just finished) becomes active again first:
+    // An idle source (no splits, or all quiet) becomes active again first:
     // consumers ignore watermarks from idle inputs, and the final one must get through.
     if (idle_) {
       idle_ = false;
@@ -102,8 +105,11 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
     auto idleness = strategy_.idleness();
     Timestamp min = kMaxTimestamp;
     bool any_active = false;
+    bool any_known = false, any_unfinished = false;
     for (Split& s : splits_) {
+      any_known |= s.known;
       if (!s.known || s.finished) continue;
+      any_unfinished = true;
       if (s.records) {
         s.records = 0;
         s.last_active = now;
@@ -114,6 +120,10 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
       Timestamp w = strategy_.watermark_for(s.max_timestamp);
       if (w < min) min = w;
     }
+    // Every split finished (the end is near, or new splits will come): hold the last
+    // watermark rather than go idle, as Flink does; only a reader without splits, or
+    // whose splits all went quiet past the idleness timeout, is idle.
+    if (!any_active && any_known && !any_unfinished) return;
     if (!any_active) {
       if (!idle_) {
         idle_ = true;

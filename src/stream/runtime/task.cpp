@@ -46,11 +46,15 @@ void Task::run() {
   } catch (const Cancelled&) {
     close_operators(true);
   } catch (const std::exception& e) {
-    owner_->task_failed(name_, e.what());
+    // Once the job is cancelled, errors are its consequences (e.g. a sink woken from a
+    // wait for a commit), not causes.
+    if (owner_->cancelled()) spdlog::debug("task {}: after the job was cancelled: {}", name_, e.what());
+    else owner_->task_failed(name_, e.what());
     if (opened) close_operators(true);
   }
   config_->clock->remove_listener(&wakeup_);
   finished_.store(true);
+  owner_->task_finished(name_, last_checkpoint_);
 }
 
 void Task::close_operators(bool quietly) {

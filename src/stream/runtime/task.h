@@ -37,6 +37,8 @@ class TaskOwner {
   virtual void task_failed(const std::string& task, const std::string& error) = 0;
   virtual void acknowledge_checkpoint(CheckpointId id, checkpoint::TaskAck ack) = 0;
   virtual void decline_checkpoint(CheckpointId id, const std::string& reason) = 0;
+  // The task's thread is about to end; it took part in checkpoints up to `last_checkpoint`.
+  virtual void task_finished(const std::string& task, CheckpointId last_checkpoint) = 0;
 };
 
 class Task final : private ControlReceiver {
