@@ -169,8 +169,8 @@ void Broker::schedule_maintenance() {
   maintenance_timer_.async_wait([this](asio::error_code ec) {
     if (ec) return;
     const int64_t now_ms = wall_clock_ms();
-    logs_->flush_if_due(now_ms);
-    groups_->flush_if_due(now_ms);
+    logs_->flush_if_due(now_ms, flusher_);  // the fsyncs run on the flusher's thread
+    groups_->flush_if_due(now_ms, flusher_);
     txns_->flush_if_due(now_ms);
     auto steady = std::chrono::steady_clock::now();
     if (steady - last_retention_check_ > std::chrono::seconds(30)) {
@@ -189,6 +189,7 @@ void Broker::run() {
   groups_->run_timers(io_.get_executor());
   txns_->run_timers(io_.get_executor());
   io_.run();
+  flusher_.drain();
   logs_->flush_all();
   groups_->flush();
   txns_->flush();

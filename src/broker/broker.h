@@ -16,6 +16,7 @@
 #include "broker/group/group_coordinator.h"
 #include "broker/producer_id_allocator.h"
 #include "broker/txn/transaction_coordinator.h"
+#include "log/log_flusher.h"
 #include "log/log_store.h"
 
 namespace sluice::broker {
@@ -57,6 +58,7 @@ class Broker {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer maintenance_timer_;
   std::unique_ptr<log::LogStore> logs_;
+  log::LogFlusher flusher_;  // interval fsyncs, off the request thread
   FetchWaiters waiters_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   ProducerIdAllocator producer_ids_;

@@ -318,6 +318,11 @@ void LogStore::flush_if_due(int64_t now_ms) {
     for (auto& log : topic.partitions) (void)log->flush_if_due(now_ms);  // failures logged
 }
 
+void LogStore::flush_if_due(int64_t now_ms, LogFlusher& flusher) {
+  for (auto& [name, topic] : topics_)
+    for (auto& log : topic.partitions) flusher.sync(log->take_due_flush(now_ms));
+}
+
 Status LogStore::flush_all() {
   Status first_error;
   for (auto& [name, topic] : topics_)

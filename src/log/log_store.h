@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "log/log_config.h"
+#include "log/log_flusher.h"
 #include "log/partition_log.h"
 #include "log/status.h"
 #include "log/topic_metadata.h"
@@ -91,6 +92,9 @@ class LogStore {
 
   /// PartitionLog::flush_if_due on every partition; failures are logged.
   void flush_if_due(int64_t now_ms);
+  /// The same, but the fsyncs run on `flusher`'s thread: this returns at once. Each due
+  /// partition counts as flushed from now on (a failed fsync is logged).
+  void flush_if_due(int64_t now_ms, LogFlusher& flusher);
   /// Flushes every partition; returns the first failure (all are attempted).
   Status flush_all();
   /// PartitionLog::apply_retention on every partition; returns the segments deleted.

@@ -550,6 +550,17 @@ Status PartitionLog::flush_if_due(int64_t now_ms) {
   return flush();
 }
 
+std::shared_ptr<FileHandle> PartitionLog::take_due_flush(int64_t now_ms) {
+  if (closed_ || unflushed_since_ms_ < 0) return nullptr;
+  if (now_ms - unflushed_since_ms_ < config_.flush.interval.count()) return nullptr;
+  if (Status s = aborted_->sync(); !s.ok()) {
+    spdlog::error("flush of {} failed: {}", dir_.string(), s.message);
+    return nullptr;
+  }
+  unflushed_since_ms_ = -1;
+  return active().log_file();
+}
+
 Status PartitionLog::set_config(LogConfig config) {
   if (closed_) return closed_error();
   config_ = std::move(config);

@@ -129,6 +129,10 @@ class PartitionLog {
   Status flush();
   /// flush() if the oldest unflushed append is at least the flush interval old.
   Status flush_if_due(int64_t now_ms);
+  /// For a flush on another thread (LogFlusher): when flush_if_due would flush, counts the
+  /// appends so far as flushed and returns the active segment's file for the caller to
+  /// fsync; nullptr when nothing is due. The aborted-transaction index is synced here.
+  std::shared_ptr<FileHandle> take_due_flush(int64_t now_ms);
   /// Some acknowledged appends are not fsynced yet.
   bool flush_pending() const { return unflushed_since_ms_ >= 0; }
 

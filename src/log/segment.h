@@ -65,6 +65,8 @@ class Segment {
   /// returning. On any error the file is truncated back and nothing changes.
   Status append(std::span<const uint8_t> bytes, std::span<const BatchInfo> batches, bool sync);
   Status flush();
+  /// The log file, to fsync on another thread (LogFlusher).
+  std::shared_ptr<FileHandle> log_file() const { return log_; }
   /// Makes this segment read-only: fsyncs the log, writes both index files (each atomically,
   /// fsynced). A failed index write is only logged: the next open rebuilds it.
   Status seal();

@@ -456,6 +456,10 @@ void GroupCoordinator::flush_if_due(int64_t wall_now_ms) {
     spdlog::error("cannot flush committed offsets: {}", s.message);
 }
 
+void GroupCoordinator::flush_if_due(int64_t wall_now_ms, log::LogFlusher& flusher) {
+  flusher.sync(offsets_->take_due_flush(wall_now_ms));
+}
+
 void GroupCoordinator::flush() {
   if (log::Status s = offsets_->flush(); !s.ok())
     spdlog::error("cannot flush committed offsets: {}", s.message);

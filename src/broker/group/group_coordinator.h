@@ -28,6 +28,7 @@
 
 #include "broker/group/consumer_group.h"
 #include "broker/group/offset_store.h"
+#include "log/log_flusher.h"
 #include "kafka/protocol/messages.h"
 
 namespace sluice::broker::group {
@@ -84,6 +85,8 @@ class GroupCoordinator {
 
   /// fsync the offsets when the flush interval says so / now (at shutdown).
   void flush_if_due(int64_t wall_now_ms);
+  /// The same, with the fsync on `flusher`'s thread (returns at once).
+  void flush_if_due(int64_t wall_now_ms, log::LogFlusher& flusher);
   void flush();
 
   /// A group's state for tools and the dashboard; nullptr when it has no members.

@@ -284,4 +284,11 @@ Status OffsetStore::flush_if_due(int64_t now_ms) {
   return flush();
 }
 
+std::shared_ptr<log::FileHandle> OffsetStore::take_due_flush(int64_t now_ms) {
+  if (unflushed_since_ms_ < 0 || !file_ || now_ms - unflushed_since_ms_ < flush_.interval.count())
+    return nullptr;
+  unflushed_since_ms_ = -1;
+  return file_;
+}
+
 }  // namespace sluice::broker::group

@@ -87,6 +87,9 @@ class OffsetStore {
   /// fsyncs unflushed frames (FlushPolicy::kInterval).
   log::Status flush();
   log::Status flush_if_due(int64_t now_ms);
+  /// For a flush on another thread (log::LogFlusher): when flush_if_due would flush, counts
+  /// the frames so far as flushed and returns the file to fsync; nullptr when none is due.
+  std::shared_ptr<log::FileHandle> take_due_flush(int64_t now_ms);
   uint64_t file_bytes() const { return file_bytes_; }
   const std::filesystem::path& path() const { return path_; }
 
