@@ -115,6 +115,8 @@ class SinkOperator final : public OneInputOperator<T, T> {
   void open() override { writer_->open(); }
   void process_record(T&& value, Timestamp timestamp) override {
     bump(this->metrics().records_in);
+    if (timestamp != kNoTimestamp && this->clock())
+      this->metrics().end_to_end_latency.record(this->processing_time() - timestamp);
     context_.timestamp = timestamp;
     context_.watermark = this->current_watermark();
     writer_->write(value, context_);

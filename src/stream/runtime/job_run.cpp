@@ -345,7 +345,10 @@ void JobRun::close_channels() {
 void JobRun::task_failed(const std::string& task, const std::string& error) {
   {
     std::lock_guard lock(mutex_);
-    if (failure_.empty()) failure_ = fmt::format("task {}: {}", task, error);
+    if (failure_.empty()) {
+      failure_ = fmt::format("task {}: {}", task, error);
+      failed_ms_ = wall_clock_ms();
+    }
   }
   spdlog::error("job '{}': task {} failed: {}", name_, task, error);
   cancel();
@@ -369,6 +372,7 @@ JobSnapshot JobRun::snapshot() const {
   {
     std::lock_guard lock(mutex_);
     snap.failure = failure_;
+    snap.failed_ms = failed_ms_;
   }
   for (auto& node : graph_.nodes) {
     JobSnapshot::Vertex v{node.id, node.name, node.kind, parallelism_[node.id], chain_of_[node.id], 0, 0,
@@ -377,6 +381,7 @@ JobSnapshot JobRun::snapshot() const {
       v.records_in += m->records_in.load(std::memory_order_relaxed);
       v.records_out += m->records_out.load(std::memory_order_relaxed);
       v.watermark = std::min<Timestamp>(v.watermark, m->watermark.load(std::memory_order_relaxed));
+      v.end_to_end_latency += m->end_to_end_latency.snapshot();
     }
     if (chain_of_[node.id] == node.id)
       for (Task* t : tasks_of_node_[node.id]) v.backpressure_ns += t->blocked_ns();

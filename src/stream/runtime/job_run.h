@@ -22,6 +22,7 @@
 #include "stream/checkpoint/checkpoint_storage.h"
 #include "stream/runtime/job_config.h"
 #include "stream/runtime/job_graph.h"
+#include "stream/runtime/latency_histogram.h"
 #include "stream/runtime/task.h"
 
 namespace sluice::runtime {
@@ -46,6 +47,7 @@ struct JobSnapshot {
     uint64_t records_out;
     Timestamp watermark;  // the minimum over subtasks
     int64_t backpressure_ns;  // time the vertex's tasks spent blocked on full channels
+    LatencyCounts end_to_end_latency{};  // sinks: see latency_histogram.h; summed over subtasks
   };
   struct Edge {
     int source;
@@ -56,6 +58,7 @@ struct JobSnapshot {
   JobState state;
   Timestamp started_ms;
   std::string failure;
+  Timestamp failed_ms = 0;  // when the failure happened (0: none)
   std::vector<Vertex> vertices;
   std::vector<Edge> edges;
   std::vector<checkpoint::CheckpointStats> checkpoints;  // the last 50, oldest first
@@ -130,6 +133,7 @@ class JobRun final : private TaskOwner {
   std::atomic<bool> started_{false};
   mutable std::mutex mutex_;
   std::string failure_;
+  Timestamp failed_ms_ = 0;
   bool joined_ = false;
 };
 

@@ -22,6 +22,7 @@
 #include "sluice/functions.h"
 #include "sluice/subtask_info.h"
 #include "stream/runtime/job_config.h"
+#include "stream/runtime/latency_histogram.h"
 #include "stream/runtime/output.h"
 #include "stream/runtime/processing_clock.h"
 
@@ -32,6 +33,7 @@ struct OperatorMetrics {
   std::atomic<uint64_t> records_in{0};
   std::atomic<uint64_t> records_out{0};
   std::atomic<int64_t> watermark{kMinTimestamp};
+  LatencyHistogram end_to_end_latency;  // sinks only: see latency_histogram.h
 };
 
 // The id of the side output that carries FailedRecords when a stream routes failures.
