@@ -35,10 +35,12 @@
 // exactly-once sink's committed output) covers.
 //
 // Bad records: a deserializer that returns Deserialized::bad (or throws std::exception)
-// never stops the job. With a dead-letter topic the raw record goes there (same key, value,
-// timestamp and headers, plus `error` = the reason and `source.topic`, `source.partition`,
-// `source.offset`); without one it is dropped, counted and logged (the first ones, then every
-// 1000th).
+// never stops the job, unless the source was built with fail_on_bad_record(): then the
+// first one fails the job with BadRecordError (its topic, partition, offset and reason),
+// as Flink's Kafka source does when deserialization throws. Otherwise, with a dead-letter
+// topic the raw record goes there (same key, value, timestamp and headers, plus `error` =
+// the reason and `source.topic`, `source.partition`, `source.offset`); without one it is
+// dropped, counted and logged (the first ones, then every 1000th).
 //
 // Threads: build() and create_reader() on the job's thread; each reader on its subtask's
 // thread only. The KafkaSource is a value (copyable settings); readers own their librdkafka
@@ -121,6 +123,7 @@ struct KafkaSourceSettings {
   bool bounded = false;
   std::vector<std::pair<std::string, std::string>> properties;  // librdkafka, win over ours
   std::string dead_letter_topic;             // empty: bad records are dropped and counted
+  bool fail_on_bad_record = false;           // a bad record fails the job (no dead letter)
   Duration commit_interval{5000};            // 0: commit only on close / commit_offsets()
   Duration metadata_timeout{10000};          // waiting for topics and offsets at open
   Duration partition_discovery_interval{0};  // unbounded only; 0: the partitions of the start
@@ -129,6 +132,25 @@ struct KafkaSourceSettings {
   // Commit offsets to the group only when a checkpoint completes (jobs that checkpoint).
   bool commit_offsets_on_checkpoints = false;
 };
+
+// What a source with fail_on_bad_record() throws at the first bad record.
+class BadRecordError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "bad record in clicks-1 at offset 12 (value \"...\"): reason", with the first 200 bytes of
+// the value (control bytes as '?').
+inline std::string bad_record_message(const KafkaRecordView& r, const std::string& reason) {
+  std::string value = "null";
+  if (r.value) {
+    value = "\"";
+    for (char c : r.value->substr(0, 200)) value += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+    value += r.value->size() > 200 ? "...\"" : "\"";
+  }
+  return "bad record in " + std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
+         std::to_string(r.offset) + " (value " + value + "): " + reason;
+}
 
 // Throws std::invalid_argument for settings a source cannot run with.
 void validate(const KafkaSourceSettings& settings);
@@ -211,6 +233,7 @@ class KafkaSourceReader final : public SourceReader<T> {
   KafkaSourceReader(KafkaSourceSettings settings, KafkaDeserializer<T> deserializer,
                     SubtaskInfo subtask, std::vector<PartitionOffset> restored)
       : deserializer_(std::move(deserializer)),
+        fail_on_bad_record_(settings.fail_on_bad_record),
         core_(std::move(settings), std::move(subtask), std::move(restored)) {}
 
   // Finds the partitions, resolves starting (and, bounded, end) offsets and assigns them.
@@ -228,6 +251,7 @@ class KafkaSourceReader final : public SourceReader<T> {
       if (d->is_ok()) {
         output.collect(std::move(d->value()), r.timestamp, split);
       } else if (d->is_bad()) {
+        if (fail_on_bad_record_) throw BadRecordError(bad_record_message(r, d->reason()));
         core_.reject(r, d->reason());
       } else {
         core_.skipped();
@@ -264,6 +288,7 @@ class KafkaSourceReader final : public SourceReader<T> {
 
  private:
   KafkaDeserializer<T> deserializer_;
+  bool fail_on_bad_record_ = false;
   mutable detail::KafkaReaderCore core_;
 };
 
@@ -313,6 +338,12 @@ class KafkaSource final : public Source<T> {
     }
     Builder& dead_letter_topic(std::string topic) {
       s_.dead_letter_topic = std::move(topic);
+      return *this;
+    }
+    // The first bad record fails the job (BadRecordError) instead of going to the
+    // dead-letter topic or being dropped.
+    Builder& fail_on_bad_record(bool b = true) {
+      s_.fail_on_bad_record = b;
       return *this;
     }
     Builder& commit_interval(Duration d) {

@@ -53,6 +53,11 @@ void KafkaJobFlags::add_to(CLI::App& app, const std::string& name) {
   app.add_option("--state-backend", state_backend, "where keyed state lives: heap or rocksdb")
       ->check(CLI::IsMember({"heap", "rocksdb"}))
       ->capture_default_str();
+  app.add_option("--on-bad-record", on_bad_record,
+                 "a record the job cannot read (not JSON, a field missing): dead-letter (to the job's dead-letter "
+                 "topic; the job goes on) or fail (the job fails, naming the record's partition and offset)")
+      ->check(CLI::IsMember({"dead-letter", "fail"}))
+      ->capture_default_str();
   app.parse_complete_callback([this] { validate(); });
 }
 

@@ -2,6 +2,8 @@
 //   Kafka:        --bootstrap-servers, --group-id, --starting-offsets, --bounded
 //   engine:       --parallelism, --checkpoint-interval, --checkpoint-dir, --from-savepoint,
 //                 --allow-non-restored-state, --state-backend
+//   Kafka:        --on-bad-record dead-letter|fail (a record the job cannot read goes to its
+//                 dead-letter topic, or fails the job)
 //   sinks:        --delivery-guarantee at-least-once|exactly-once, --transactional-id-prefix
 // A job registers them with add_to(), applies the engine side with configure(env) and builds
 // its Kafka sources and sinks with source() and sink(), which carry the rest. Contradictions
@@ -33,6 +35,7 @@ struct KafkaJobFlags {
   bool allow_non_restored_state = false;
   std::string delivery_guarantee = "at-least-once";
   std::string state_backend = "heap";
+  std::string on_bad_record = "dead-letter";  // or "fail"
   std::string transactional_id_prefix;  // default: sluice-<job name>
 
   // Registers the flags and their parse-time checks; `job_name` is the default group id.
@@ -60,6 +63,7 @@ struct KafkaJobFlags {
         .starting_offsets(offsets())
         .bounded(bounded)
         .commit_offsets_on_checkpoints(checkpointing())
+        .fail_on_bad_record(on_bad_record == "fail")
         .deserializer(std::move(deserializer));
     return builder;
   }
