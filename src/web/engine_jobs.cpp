@@ -31,7 +31,36 @@ std::string label(const std::string& text) {
   return out;
 }
 
+// The job's end-to-end latency: its sinks' histograms summed (the other vertices have none).
+runtime::LatencyCounts job_latency(const JobSnapshot& snap) {
+  runtime::LatencyCounts total;
+  for (auto& v : snap.vertices) total += v.end_to_end_latency;
+  return total;
+}
+
+nlohmann::json quantile_json(const runtime::LatencyCounts& c, double q) {
+  int64_t bound = c.quantile_bound_ms(q);
+  if (bound < 0 || bound == kMaxTimestamp) return nullptr;
+  return bound;
+}
+
 }  // namespace
+
+nlohmann::json EngineJobs::latency_json(const runtime::LatencyCounts& c) {
+  auto buckets = nlohmann::json::array();
+  for (size_t i = 0; i < c.buckets.size(); ++i) {
+    nlohmann::json le = nullptr;
+    if (i < runtime::kLatencyBucketsMs.size()) le = runtime::kLatencyBucketsMs[i];
+    buckets.push_back({{"le_ms", le}, {"count", c.buckets[i]}});
+  }
+  return {{"count", c.count},
+          {"sum_ms", c.sum_ms},
+          {"mean_ms", c.count ? nlohmann::json(static_cast<double>(c.sum_ms) / c.count) : nlohmann::json(nullptr)},
+          {"p50_ms", quantile_json(c, 0.50)},
+          {"p95_ms", quantile_json(c, 0.95)},
+          {"p99_ms", quantile_json(c, 0.99)},
+          {"buckets", buckets}};
+}
 
 std::string EngineJobs::add(JobClient job) {
   std::lock_guard lock(mutex_);
@@ -131,8 +160,11 @@ nlohmann::json EngineJobs::job(const std::string& id) {
   j["vertices"] = vertices;
   j["edges"] = edges;
   j["checkpoints"] = checkpoint_summary(snap);
+  j["end_to_end_latency"] = latency_json(job_latency(snap));
   auto exceptions = nlohmann::json::array();
-  if (!snap.failure.empty()) exceptions.push_back({{"time_ms", nullptr}, {"message", snap.failure}});
+  if (!snap.failure.empty())
+    exceptions.push_back({{"time_ms", snap.failed_ms ? nlohmann::json(snap.failed_ms) : nlohmann::json(nullptr)},
+                          {"message", snap.failure}});
   j["exceptions"] = exceptions;
   return j;
 }
@@ -159,10 +191,34 @@ std::string EngineJobs::prometheus_metrics() {
   std::string bp_lines =
       "# HELP sluice_operator_backpressured_seconds_total Time an operator's tasks waited on full channels.\n"
       "# TYPE sluice_operator_backpressured_seconds_total counter\n";
+  std::string latency_lines =
+      "# HELP sluice_job_end_to_end_latency_seconds Wall-clock time when a sink received a record minus the "
+      "record's timestamp (Kafka record timestamp at the source), over the job's sinks.\n"
+      "# TYPE sluice_job_end_to_end_latency_seconds histogram\n";
+  std::string job_lines =
+      "# HELP sluice_job_status The job's status (1 for the current one).\n"
+      "# TYPE sluice_job_status gauge\n";
+  std::string restart_lines =
+      "# HELP sluice_job_restarts_total Times the job restarted after a failure.\n"
+      "# TYPE sluice_job_restarts_total counter\n";
   std::vector<std::pair<std::string, JobSnapshot>> checkpoint_lines;
   for (auto& e : jobs_) {
     JobSnapshot snap = e.client.snapshot();
-    checkpoint_lines.emplace_back(fmt::format("job=\"{}\",job_id=\"{}\"", label(snap.name), e.id), snap);
+    std::string job_labels = fmt::format("job=\"{}\",job_id=\"{}\"", label(snap.name), e.id);
+    checkpoint_lines.emplace_back(job_labels, snap);
+    job_lines += fmt::format("sluice_job_status{{{},status=\"{}\"}} 1\n", job_labels, status_of(snap.state));
+    restart_lines += fmt::format("sluice_job_restarts_total{{{}}} {}\n", job_labels, snap.restarts);
+    runtime::LatencyCounts latency = job_latency(snap);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < latency.buckets.size(); ++i) {
+      cumulative += latency.buckets[i];
+      std::string le = i < runtime::kLatencyBucketsMs.size() ? fmt::format("{}", runtime::kLatencyBucketsMs[i] / 1000.0)
+                                                             : std::string("+Inf");
+      latency_lines += fmt::format("sluice_job_end_to_end_latency_seconds_bucket{{{},le=\"{}\"}} {}\n", job_labels, le,
+                                   cumulative);
+    }
+    latency_lines += fmt::format("sluice_job_end_to_end_latency_seconds_sum{{{}}} {:.3f}\n", job_labels, latency.sum_ms / 1000.0);
+    latency_lines += fmt::format("sluice_job_end_to_end_latency_seconds_count{{{}}} {}\n", job_labels, latency.count);
     for (auto& v : snap.vertices) {
       std::string labels = fmt::format("job=\"{}\",operator=\"{}\",operator_id=\"{}\"", label(snap.name), label(v.name), v.id);
       out += fmt::format("sluice_operator_records_in_total{{{}}} {}\n", labels, v.records_in);
@@ -172,7 +228,7 @@ std::string EngineJobs::prometheus_metrics() {
       bp_lines += fmt::format("sluice_operator_backpressured_seconds_total{{{}}} {:.6f}\n", labels, v.backpressure_ns / 1e9);
     }
   }
-  return out + out_lines + wm_lines + bp_lines + checkpoint_metrics(checkpoint_lines);
+  return job_lines + restart_lines + out + out_lines + wm_lines + bp_lines + latency_lines + checkpoint_metrics(checkpoint_lines);
 }
 
 }  // namespace sluice::web

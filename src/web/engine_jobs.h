@@ -75,6 +75,9 @@ class EngineJobs final : public JobsProvider {
   Entry* find(const std::string& id);
   static nlohmann::json summary(const Entry& e, const JobSnapshot& snap);
   static void update_rates(Rates& r, const JobSnapshot& snap);
+  // {"count", "sum_ms", "mean_ms", "p50_ms"|"p95_ms"|"p99_ms" (the bucket bound holding the
+  // quantile; null when empty or above the last bound), "buckets": [{"le_ms", "count"}]}.
+  static nlohmann::json latency_json(const runtime::LatencyCounts& counts);
   // engine_jobs_checkpoints.cpp: the checkpoint views of a snapshot.
   static nlohmann::json checkpoint_summary(const JobSnapshot& snap);
   static nlohmann::json checkpoint_details(const JobSnapshot& snap);

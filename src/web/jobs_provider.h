@@ -38,6 +38,12 @@
 //     Restored   = {"id": 7, "savepoint": true, "path": "/saves/savepoint-click-count-7",
 //                   "restore_time_ms": ...,                             // when this run started
 //                   "written_time_ms": ...},                            // when it was written
+//     "end_to_end_latency": {"count": 900, "sum_ms": 5400, "mean_ms": 6.0,
+//                   "p50_ms": 5, "p95_ms": 20, "p99_ms": 50,           // bucket bounds; null: none
+//                   "buckets": [{"le_ms": 1, "count": 10}, ..., {"le_ms": null, "count": 0}]},
+//                   // per bucket, not cumulative; le_ms null: above the last bound. The
+//                   // latency of a record = wall clock when a sink received it - its timestamp
+//                   // (for Kafka sources the Kafka record's timestamp), over all sinks.
 //     "exceptions": [{"time_ms": ..., "message": "..."}]                 // newest first
 //
 //   checkpoints(id) -> null when there is no such job, else (Flink's /jobs/:id/checkpoints)

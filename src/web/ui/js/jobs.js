@@ -1,5 +1,6 @@
 // Jobs: the engine's jobs (list, status) and one job, in tabs: Overview (the operator graph,
-// the operators table, the job's records/s chart), Checkpoints (job_checkpoints.js) and
+// the job's records/s chart, its end-to-end latency histogram (job_latency.js), the operators
+// table), Checkpoints (job_checkpoints.js) and
 // Exceptions; cancel / trigger savepoint / stop with savepoint above the tabs. The JSON
 // comes from the process's JobsProvider (src/web/jobs_provider.h); refreshed every 2 s.
 // A new tab: one entry in TABS, a function job -> nodes.
@@ -9,6 +10,7 @@ import { drawDag } from './dag.js';
 import { openSavepointDialog } from './savepoint_dialog.js';
 import { lineChart } from './chart.js';
 import { checkpointsTab } from './job_checkpoints.js';
+import { latencyView } from './job_latency.js';
 import { sampleJobs, jobSeries, spanLabel } from './throughput.js';
 
 const TABS = [
@@ -72,6 +74,8 @@ function overviewTab(j) {
     drawDag(j.vertices || [], j.edges || []),
     h('h2', {}, 'Records read per second'),
     lineChart(series, { label: spanLabel(series), id: 'chart-job' }),
+    h('h2', {}, 'End-to-end latency'),
+    latencyView(j.end_to_end_latency),
     h('h2', {}, 'Operators'),
     h('table', { id: 'vertices-table' },
       h('thead', {}, h('tr', {}, ['Operator', 'Parallelism', 'Status', 'Records in', 'Records out', 'In/s', 'Out/s', 'Watermark', 'Backpressure']
@@ -87,6 +91,6 @@ function overviewTab(j) {
 
 function exceptionsTab(j) {
   return (j.exceptions || []).length
-    ? j.exceptions.map((e) => h('div', { class: 'error' }, time(e.time_ms) + '  ' + e.message))
+    ? j.exceptions.map((e) => h('div', { class: 'error exception' }, h('div', { class: 'muted' }, time(e.time_ms)), h('pre', {}, e.message)))
     : h('p', { class: 'muted', id: 'no-exceptions' }, 'None.');
 }
