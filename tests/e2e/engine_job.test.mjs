@@ -1,7 +1,8 @@
 // Browser test of the dashboard with a real stream job: `sluice broker`, `sluice generate
 // clicks` writing continuously, and `sluice run click-count --ui` (the job's own dashboard,
 // a Kafka client of the broker). In the browser: the job RUNNING with its operator graph
-// and a non-zero records/s, its records/s chart, the job's consumer group and its lag, the
+// and a non-zero records/s, its records/s chart and end-to-end latency histogram (also on
+// /metrics with the operators' counters), the job's consumer group and its lag, the
 // counts in the output topic, partition sizes on disk told by the broker (DescribeLogDirs),
 // and the broker's own dashboard charting its bytes in/out. Screenshots in $E2E_ARTIFACTS.
 import { test, before, after } from 'node:test';
@@ -70,7 +71,23 @@ test('the job RUNNING with its operator graph and a non-zero records/s', async (
   // The job's records/s chart has a line and its legend a non-zero rate.
   await page.waitForFunction(() => document.querySelectorAll('#chart-job polyline').length === 1
     && /click-count: [1-9]/.test(document.querySelector('#chart-job').textContent), null, { timeout: 30000 });
+  // The end-to-end latency histogram: records reached the sink, so quantiles and bars.
+  await page.waitForFunction(() => /p50 ≤ [\d.,]+ m?s/.test(document.querySelector('#latency-summary')?.textContent || ''),
+    null, { timeout: 30000 });
+  assert.ok(await page.locator('#latency-histogram rect.bar[data-count]:not([data-count="0"])').count() > 0);
   await shot('engine-job');
+
+  // /metrics: per operator records in/out and back-pressure, the job's latency histogram.
+  const metrics = await (await page.request.get(`http://127.0.0.1:${jobUi}/metrics`)).text();
+  assert.match(metrics, /^sluice_operator_records_in_total\{job="click-count",operator="count per user",operator_id="\d+"\} [1-9]\d*$/m);
+  assert.match(metrics, /^sluice_operator_records_out_total\{job="click-count",operator="Source: clicks",operator_id="\d+"\} [1-9]\d*$/m);
+  assert.match(metrics, /^sluice_operator_backpressured_seconds_total\{job="click-count",operator="counts",/m);
+  assert.match(metrics, /^# TYPE sluice_job_end_to_end_latency_seconds histogram$/m);
+  const count = Number(metrics.match(/^sluice_job_end_to_end_latency_seconds_count\{job="click-count",job_id="[^"]+"\} (\d+)$/m)[1]);
+  const inf = Number(metrics.match(/^sluice_job_end_to_end_latency_seconds_bucket\{job="click-count",job_id="[^"]+",le="\+Inf"\} (\d+)$/m)[1]);
+  assert.ok(count > 0 && inf === count, `count ${count}, +Inf bucket ${inf}`);
+  assert.match(metrics, /^sluice_job_end_to_end_latency_seconds_bucket\{job="click-count",job_id="[^"]+",le="0.001"\} \d+$/m);
+  assert.match(metrics, /^sluice_job_end_to_end_latency_seconds_sum\{job="click-count",job_id="[^"]+"\} [\d.]+$/m);
 
   await page.click('#job-tabs a[data-tab=checkpoints]');
   await page.waitForSelector('#checkpoints-table');
