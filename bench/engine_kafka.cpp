@@ -5,7 +5,8 @@
 //     (bounded) and writes one count per record. Baseline in the same run: a hand-written
 //     librdkafka consume -> hash-map count -> produce loop doing the same work.
 //  2. Latency: a producer sends at half the engine's saturation rate (at most 100,000/s)
-//     for D seconds with the creation time as each record's timestamp; the engine job runs
+//     for D seconds with its scheduled send time as each record's timestamp (no coordinated
+//     omission: a producer that falls behind its timetable counts); the engine job runs
 //     unbounded; a consumer of the output measures now - timestamp for every result
 //     (the sink keeps the input's timestamp). p50 / p99 after a 1 s warm-up.
 //
@@ -167,7 +168,7 @@ uint64_t count_records(const std::string& bootstrap, const std::string& topic) {
 }
 
 struct Latency {
-  double p50 = 0, p99 = 0, max = 0;
+  double p50 = 0, p99 = 0, p999 = 0, max = 0;
   uint64_t sent = 0, received = 0;
 };
 
@@ -208,6 +209,10 @@ Latency latency_run(const std::string& bootstrap, double rate, double seconds) {
   auto p = producer(bootstrap, "0");
   std::mt19937_64 rnd(11);
   uint64_t sent = 0;
+  // Without coordinated omission: record i is due at start + i / rate and carries that
+  // scheduled time, not the time it was sent, so a producer that falls behind (a stalled
+  // broker, a busy machine) shows up in the latency instead of hiding it.
+  const int64_t start_ms = wall_clock_ms();
   auto start = Clock::now();
   auto end = start + std::chrono::duration<double>(seconds + 3);
   while (Clock::now() < end) {
@@ -215,7 +220,8 @@ Latency latency_run(const std::string& bootstrap, double rate, double seconds) {
     uint64_t due = static_cast<uint64_t>(elapsed * rate);
     while (sent < due) {
       std::string user = "u" + std::to_string(rnd() % kUsers);
-      produce(p.get(), in, user, click_json(user), wall_clock_ms());
+      const int64_t scheduled_ms = start_ms + static_cast<int64_t>(static_cast<double>(sent) * 1000.0 / rate);
+      produce(p.get(), in, user, click_json(user), scheduled_ms);
       ++sent;
     }
     rd_kafka_poll(p.get(), 0);
@@ -235,6 +241,7 @@ Latency latency_run(const std::string& bootstrap, double rate, double seconds) {
     std::sort(latencies.begin(), latencies.end());
     l.p50 = latencies[latencies.size() / 2];
     l.p99 = latencies[latencies.size() * 99 / 100];
+    l.p999 = latencies[latencies.size() * 999 / 1000];
     l.max = latencies.back();
   }
   return l;
@@ -299,15 +306,18 @@ int main(int argc, char** argv) {
       << "- engine p1 / hand loop: **" << bench::fmt("%.2f", p1_rate / hand_rate) << "**, p2 / hand loop: **"
       << bench::fmt("%.2f", p2_rate / hand_rate) << "**\n"
       << "- end-to-end latency at " << bench::fmt("%.0f", rate) << " records/s for " << seconds
-      << " s (creation -> readable by a consumer): p50 **" << bench::fmt("%.0f", l.p50) << " ms**, p99 **"
-      << bench::fmt("%.0f", l.p99) << " ms** (target < 10 ms at 100,000/s), max " << bench::fmt("%.0f", l.max)
+      << " s (scheduled send time -> readable by a consumer): p50 **" << bench::fmt("%.0f", l.p50) << " ms**, p99 **"
+      << bench::fmt("%.0f", l.p99) << " ms** (target < 10 ms), p999 " << bench::fmt("%.0f", l.p999) << " ms, max "
+      << bench::fmt("%.0f", l.max)
       << " ms; " << l.received << " of " << l.sent << " results read\n";
     if (!ok) r << "\nFAILED: a run lost or duplicated results\n";
     std::cout << r.str();
     bench::print_result("engine_kafka", "keyed_count_p1", p1_rate, "records/s", hand_rate, "hand_librdkafka_loop");
     bench::print_result("engine_kafka", "keyed_count_p2", p2_rate, "records/s", hand_rate, "hand_librdkafka_loop");
+    bench::print_result("engine_kafka", "latency_p50_at_half_saturation_max_100k_per_s", l.p50, "ms", NAN, "", "");
     bench::print_result("engine_kafka", "latency_p99_at_half_saturation_max_100k_per_s", l.p99, "ms", NAN,
                         "", "<10");
+    bench::print_result("engine_kafka", "latency_p999_at_half_saturation_max_100k_per_s", l.p999, "ms", NAN, "", "");
     if (!out_file.empty()) bench::write_file(out_file, r.str());
     broker.stop();
     return ok ? 0 : 1;

@@ -21,6 +21,10 @@
 //     Warm-up (not measured) --warmup-seconds, measured --duration-seconds, then 1 s more
 //     so that the last windows fire. The job starts from `latest` before the first record.
 //     p50 / p99 / p999 / max; target p99 < 10 ms. VmRSS and VmHWM of the job at the end.
+//  3. Pass-through floor, right after: the same records on the same timetable into a
+//     1-partition topic that the consumer reads directly, no job. What the machine, the
+//     broker and librdkafka cost at that rate at that moment; the job's p99 is compared
+//     with it.
 //
 // Checks (exit 1 when one fails): every job exits 0 on its bounded run and on SIGTERM;
 // click-count writes one count per record in both phases; order-aggregates' window counts add
@@ -402,16 +406,27 @@ Saturation saturation(const Options& o, const std::string& bootstrap, const JobC
   return s;
 }
 
+// With `passthrough`, no job runs: the same records on the same timetable go into a
+// 1-partition topic that the reader reads directly (producer -> broker -> consumer), the
+// floor under the job's latency on this machine at this moment.
 Latency latency(const Options& o, const std::string& bootstrap, const JobCase& job, double rate, const fs::path& logs,
-                std::vector<std::string>& failures) {
-  const std::string prefix = "lat-" + job.name;
-  create_topics(bootstrap, prefix, job);
+                std::vector<std::string>& failures, bool passthrough = false) {
+  const std::string prefix = (passthrough ? "pass-" : "lat-") + job.name;
+  const bool windowed = job.windowed && !passthrough;
+  const bool one_output_per_record = job.one_output_per_record || passthrough;
+  if (passthrough) {
+    std::string err = bench::create_topic(bootstrap, prefix + "-in", 1);
+    if (!err.empty()) throw std::runtime_error("create topic " + prefix + "-in: " + err);
+  } else {
+    create_topics(bootstrap, prefix, job);
+  }
   Latency l;
   l.rate = rate;
   bench::ChildProcess proc(job_argv(o, bootstrap, job, prefix, false), logs / (prefix + ".log"));
-  proc.start();
-  OutputReader reader(bootstrap, prefix + "-out", job.windowed);
-  std::cerr << "[bench] " << job.name << ": latency at " << bench::fmt("%.0f", rate) << " records/s\n";
+  if (!passthrough) proc.start();
+  OutputReader reader(bootstrap, prefix + (passthrough ? "-in" : "-out"), windowed);
+  std::cerr << "[bench] " << job.name << (passthrough ? ": pass-through (no job) latency at " : ": latency at ")
+            << bench::fmt("%.0f", rate) << " records/s\n";
 
   auto p = make_producer(bootstrap, "0");
   RecordMaker maker(job);
@@ -422,7 +437,7 @@ Latency latency(const Options& o, const std::string& bootstrap, const JobCase& j
   const int64_t to_ms = from_ms + static_cast<int64_t>(o.duration_s * 1000);
   std::map<int64_t, uint64_t> per_window;  // window end -> orders scheduled in it (measured part)
   uint64_t i = 0;
-  const double cpu0 = proc.running_cpu_seconds();
+  const double cpu0 = passthrough ? 0 : proc.running_cpu_seconds();
   const auto cpu_t0 = Clock::now();
   while (i < total) {
     const int64_t now_us = wall_us();
@@ -436,7 +451,7 @@ Latency latency(const Options& o, const std::string& bootstrap, const JobCase& j
       produce(p.get(), prefix + "-in", maker.record(), ts);
       if (ts >= from_ms && ts < to_ms) {
         ++l.measured;
-        if (job.windowed) ++per_window[ts - ts % kWindowMs + kWindowMs];
+        if (windowed) ++per_window[ts - ts % kWindowMs + kWindowMs];
       }
       ++i;
     }
@@ -460,19 +475,23 @@ Latency latency(const Options& o, const std::string& bootstrap, const JobCase& j
       last_change = Clock::now();
     }
   }
-  const double cpu1 = proc.running_cpu_seconds();
-  l.job_cpu_per_s = (cpu1 - cpu0) / std::chrono::duration<double>(Clock::now() - cpu_t0).count();
-  l.rss_mib = proc.status_kib("VmRSS") / 1024.0;
-  l.hwm_mib = proc.status_kib("VmHWM") / 1024.0;
+  if (!passthrough) {
+    const double cpu1 = proc.running_cpu_seconds();
+    l.job_cpu_per_s = (cpu1 - cpu0) / std::chrono::duration<double>(Clock::now() - cpu_t0).count();
+    l.rss_mib = proc.status_kib("VmRSS") / 1024.0;
+    l.hwm_mib = proc.status_kib("VmHWM") / 1024.0;
+  }
   reader.stop();
-  const std::string end = proc.stop();
-  if (!proc.clean_exit()) failures.push_back(job.name + " on SIGTERM: " + end + "\n" + proc.log_tail());
+  if (!passthrough) {
+    const std::string end = proc.stop();
+    if (!proc.clean_exit()) failures.push_back(job.name + " on SIGTERM: " + end + "\n" + proc.log_tail());
+  }
 
   std::vector<double> lat;
   uint64_t counted = 0;
   std::map<int64_t, uint64_t> seen_windows;
   for (auto& out : reader.outputs()) {
-    if (job.windowed) {
+    if (windowed) {
       auto end_text = text_field(out.value, "windowEnd");
       auto end_ms = parse_iso8601(end_text);
       if (!end_ms) {
@@ -488,10 +507,10 @@ Latency latency(const Options& o, const std::string& bootstrap, const JobCase& j
       ++counted;
     }
   }
-  if (job.one_output_per_record && counted != l.measured)
+  if (one_output_per_record && counted != l.measured)
     failures.push_back(job.name + ": " + std::to_string(counted) + " counts read for " + std::to_string(l.measured) +
                        " measured records");
-  if (job.windowed) {
+  if (windowed) {
     for (auto& [end_ms, n] : seen_windows) {
       if (per_window[end_ms] != n) {
         failures.push_back(job.name + ": window ending " + format_iso8601(end_ms) + " counted " + std::to_string(n) +
@@ -574,6 +593,7 @@ int main(int argc, char** argv) {
     std::string job;
     Saturation sat;
     Latency lat;
+    Latency pass;  // the same timetable, no job: producer -> broker -> consumer
   };
   std::vector<Row> rows;
   bench::BrokerProcess broker(o.sluice, {"--ui", "off", "--flush", o.flush});
@@ -582,9 +602,12 @@ int main(int argc, char** argv) {
     const fs::path logs = broker.dir();
     for (auto& name : o.jobs) {
       JobCase job = job_case(name);
-      Row row{name, {}, {}};
+      Row row{name, {}, {}, {}};
       row.sat = saturation(o, broker.bootstrap(), job, logs, failures);
-      if (row.sat.job_rate > 0) row.lat = latency(o, broker.bootstrap(), job, row.sat.job_rate / 2, logs, failures);
+      if (row.sat.job_rate > 0) {
+        row.lat = latency(o, broker.bootstrap(), job, row.sat.job_rate / 2, logs, failures);
+        row.pass = latency(o, broker.bootstrap(), job, row.sat.job_rate / 2, logs, failures, true);
+      }
       rows.push_back(row);
     }
   } catch (const std::exception& e) {
@@ -621,6 +644,16 @@ int main(int argc, char** argv) {
        << r.lat.producer_max_behind_ms << " | " << bench::fmt("%.2f", r.lat.job_cpu_per_s) << " | "
        << bench::fmt("%.1f", r.lat.rss_mib) << " / " << bench::fmt("%.1f", r.lat.hwm_mib) << " |\n";
   }
+  md << "\nThe floor on this machine at this moment: the same records on the same timetable into a 1-partition "
+        "topic read back directly, no job (bench producer -> broker -> bench consumer), right after each job's run:\n\n"
+     << "| job's rate | pass-through p50 ms | p99 ms | p999 ms | max ms | producer max behind schedule (ms) | "
+        "job p99 / pass-through p99 |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (auto& r : rows) {
+    md << "| " << r.job << " " << bench::fmt("%.0f", r.pass.rate) << "/s | " << bench::fmt("%.1f", r.pass.p50) << " | "
+       << bench::fmt("%.1f", r.pass.p99) << " | " << bench::fmt("%.1f", r.pass.p999) << " | "
+       << bench::fmt("%.1f", r.pass.max) << " | " << r.pass.producer_max_behind_ms << " | "
+       << bench::fmt("%.2f", r.lat.p99 / r.pass.p99) << " |\n";
+  }
   for (auto& f : failures) md << "\nFAILED: " << f << "\n";
   std::cout << md.str();
   for (auto& r : rows) {
@@ -629,6 +662,7 @@ int main(int argc, char** argv) {
     bench::print_result("seed_jobs", r.job + "_p50_at_half", r.lat.p50, "ms");
     bench::print_result("seed_jobs", r.job + "_p99_at_half", r.lat.p99, "ms", NAN, "", "<" + bench::fmt("%g", kP99TargetMs));
     bench::print_result("seed_jobs", r.job + "_p999_at_half", r.lat.p999, "ms");
+    bench::print_result("seed_jobs", r.job + "_passthrough_p99_at_half", r.pass.p99, "ms");
     bench::print_result("seed_jobs", r.job + "_peak_rss", r.sat.peak_rss_mib, "MiB");
   }
   if (!o.out.empty() && !bench::write_file(o.out, md.str())) {
