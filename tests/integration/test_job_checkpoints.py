@@ -9,6 +9,9 @@ computed here from the input topic itself:
   at-least-once: each user's counts cover 1..N and end at N (replays after a restart repeat
                  counts, which is allowed; a gap would be a loss).
 
+The exactly-once test runs twice: counts in the heap backend, and in RocksDB
+(--state-backend rocksdb, whose periodic checkpoints are RocksDB's own, hard-linked).
+
 A second test restores Kafka offsets (and keyed state) at another parallelism: a run at -p 1
 is killed after its checkpoints completed, more input arrives, and a bounded run at -p 2 on the
 same directory must produce each count exactly once.
@@ -23,6 +26,8 @@ import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
+
+import pytest
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -142,26 +147,30 @@ def summary(name, runs, started):
     return restored
 
 
-def test_exactly_once_through_20_kills(broker):
+@pytest.mark.parametrize("backend", ["heap", "rocksdb"])
+def test_exactly_once_through_20_kills(broker, backend):
+    """The counts live in the heap backend, or in RocksDB (native checkpoints)."""
     started = time.time()
     rnd = random.Random(6)
     b = broker.bootstrap
-    create_topics(b, ("eos-in", INPUT_PARTITIONS), ("eos-out", OUTPUT_PARTITIONS), ("eos-dlq", 1))
-    runs = JobRuns(b, broker.data_dir.parent, "eos", "exactly-once")
-    producer = generate(b, "eos-in", 24000, 600, seed=1)
+    name = "eos" if backend == "heap" else f"eos-{backend}"
+    create_topics(b, (f"{name}-in", INPUT_PARTITIONS), (f"{name}-out", OUTPUT_PARTITIONS), (f"{name}-dlq", 1))
+    runs = JobRuns(b, broker.data_dir.parent, name, "exactly-once")
+    runs.args += ["--state-backend", backend]
+    producer = generate(b, f"{name}-in", 24000, 600, seed=1)
     kill_at_random_moments(runs, producer, rnd)
     runs.finish(2)
 
-    expected, bad = reference(b, "eos-in")
+    expected, bad = reference(b, f"{name}-in")
     assert sum(expected.values()) > 20000 and bad > 0
-    got = counts_per_user(b, "eos-out", "read_committed")
+    got = counts_per_user(b, f"{name}-out", "read_committed")
     assert set(got) == set(expected)
     for user, n in expected.items():
         seq = got[user]
         assert seq == list(range(1, n + 1)), (
             f"{user}: {len(seq)} counts for {n} clicks; first difference at "
             f"{next((i for i, (a, e) in enumerate(zip(seq, range(1, n + 1))) if a != e), min(len(seq), n))}")
-    assert summary("exactly-once", runs, started) >= KILLS // 2, "most restarts should restore a checkpoint"
+    assert summary(f"exactly-once, {backend}", runs, started) >= KILLS // 2, "most restarts should restore a checkpoint"
 
 
 def test_at_least_once_through_20_kills(broker):
