@@ -60,6 +60,48 @@ TEST(Pipeline, KeyedCountIsTheSameAtEveryParallelism) {
   EXPECT_EQ(run_count(4, input), expected);
 }
 
+// At parallelism 1 a key_by sends every record to the one consumer subtask, so the keyed
+// operator joins its input's chain (no thread hop, no channel); the dashboard still shows
+// the edge as a hash exchange. At parallelism 2 the exchange stays a network edge.
+JobSnapshot run_count_snapshot(int parallelism, const std::vector<Click>& input, std::vector<std::string>& out) {
+  StreamEnvironment env;
+  env.set_parallelism(parallelism);
+  auto results = std::make_shared<Collected<std::string>>();
+  env.from_collection(input)
+      .filter([](const Click& c) { return !c.user.empty(); })
+      .key_by([](const Click& c) { return c.user; })
+      .process(CountPerUser{})
+      .sink_to(CollectSink<std::string>(results));
+  auto job = env.execute_async("count");
+  job.wait();
+  out = results->values();
+  std::sort(out.begin(), out.end());
+  return job.snapshot();
+}
+
+TEST(Pipeline, KeyByAtParallelismOneIsChainedAndStillAHashEdge) {
+  auto input = clicks(5000, 13);
+  std::vector<std::string> expected;
+  std::map<std::string, int> counts;
+  for (auto& c : input) expected.push_back(c.user + "=" + std::to_string(++counts[c.user]));
+  std::sort(expected.begin(), expected.end());
+
+  std::vector<std::string> got;
+  JobSnapshot p1 = run_count_snapshot(1, input, got);
+  EXPECT_EQ(got, expected);
+  ASSERT_EQ(p1.vertices.size(), 4u);  // source, filter, keyed process, sink
+  for (auto& v : p1.vertices) EXPECT_EQ(v.chain, p1.vertices[0].chain) << v.name << " is not chained";
+  ASSERT_EQ(p1.edges.size(), 3u);
+  EXPECT_EQ(p1.edges[1].partitioning, "HASH");
+  EXPECT_EQ(p1.vertices[2].records_in, input.size());
+  EXPECT_EQ(p1.vertices[3].records_in, input.size());
+
+  JobSnapshot p2 = run_count_snapshot(2, input, got);
+  EXPECT_EQ(got, expected);
+  EXPECT_NE(p2.vertices[2].chain, p2.vertices[1].chain) << "a hash exchange between subtasks is a network edge";
+  EXPECT_EQ(p2.edges[1].partitioning, "HASH");
+}
+
 TEST(Pipeline, MapFlatMapAndChainKeepOrderAtParallelismOne) {
   StreamEnvironment env;
   auto results = std::make_shared<Collected<int>>();

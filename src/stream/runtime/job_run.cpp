@@ -158,14 +158,23 @@ void JobRun::build() {
           parallelism_[e.target]));
   }
 
-  // Chains: a node joins its input's chain when that is its only input and a forward one.
+  // Chains: a node joins its input's chain when that is its only input and either a forward
+  // one or a hash one between two operators of parallelism 1: the one consumer subtask gets
+  // every record anyway, owns every key group, and a keyed operator takes the key from the
+  // record itself, so only the thread hop and the channel go. The edge stays HASH in
+  // snapshot(); barriers, watermarks and end of input go down the chain as on forward edges.
+  auto chains = [&](const GraphEdge& e) {
+    Partitioning p = resolve(e);
+    return p == Partitioning::forward ||
+           (p == Partitioning::hash && parallelism_[e.source] == 1 && parallelism_[e.target] == 1);
+  };
   std::vector<bool> chained_edge(graph_.edges.size(), false);
   for (auto& node : graph_.nodes) {
     chain_of_[node.id] = node.id;
     if (node.input_edges.size() != 1 || !node.chainable) continue;
     int ei = node.input_edges[0];
     const GraphEdge& e = graph_.edges[ei];
-    if (!graph_.nodes[e.source].chainable || resolve(e) != Partitioning::forward) continue;
+    if (!graph_.nodes[e.source].chainable || !chains(e)) continue;
     chain_of_[node.id] = chain_of_[e.source];
     chained_edge[ei] = true;
   }
