@@ -1,9 +1,10 @@
 // What the browser tests share: the programs under test, free loopback ports, waiting for a
 // child process to listen, Debian's Chromium headless (flags from the environment notes,
 // a fresh profile each run), and screenshots in $E2E_ARTIFACTS.
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -45,6 +46,25 @@ export async function stop(child, graceMs = 30000) {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+// A real click-count job to drive: in a fresh work directory, a broker (its dashboard off)
+// holding `clicks` records of `sluice generate clicks` in two partitions, and `sluice run
+// click-count -p 2` reading them from the beginning with its dashboard on a free port, and
+// `jobArgs`. Resolves once that dashboard listens; `jobExit` resolves with the job's exit.
+export async function startClickCount(name, clicks, jobArgs = []) {
+  const work = mkdtempSync(path.join(tmpdir(), `sluice-e2e-${name}-`));
+  const [kafkaPort, jobUi] = [await freePort(), await freePort()];
+  const bootstrap = `127.0.0.1:${kafkaPort}`;
+  const broker = sluice(['broker', '--listen', bootstrap, '--data-dir', path.join(work, 'data'), '--ui', 'off']);
+  await waitForPort(kafkaPort, broker);
+  execFileSync(SLUICE, ['generate', 'clicks', '-b', bootstrap, '--partitions', '2', '-n', String(clicks), '-q', '--seed', '1'],
+    { timeout: 60000, stdio: ['ignore', 'ignore', 'inherit'] });
+  const job = sluice(['run', 'click-count', '--bootstrap-servers', bootstrap, '--starting-offsets', 'earliest',
+    '-p', '2', '--ui', `127.0.0.1:${jobUi}`, ...jobArgs]);
+  const jobExit = new Promise((resolve) => job.on('exit', (code, signal) => resolve({ code, signal })));
+  await waitForPort(jobUi, job, 30000);
+  return { work, broker, job, jobExit, bootstrap, jobUi };
 }
 
 export async function launchBrowser(profileDir) {

@@ -9,29 +9,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { SLUICE, freePort, waitForPort, sluice, stop, launchBrowser, shot as shotOf } from './harness.mjs';
+import { SLUICE, startClickCount, stop, launchBrowser, shot as shotOf } from './harness.mjs';
 
 const EVIL = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 let work, broker, job, jobExit, context, page;
-let kafkaPort, jobUi, bootstrap;
+let jobUi, bootstrap;
 const pageErrors = [];
 const shot = (name) => shotOf(page, name);
 
 before(async () => {
-  work = mkdtempSync(path.join(tmpdir(), 'sluice-e2e-failure-'));
-  [kafkaPort, jobUi] = [await freePort(), await freePort()];
-  bootstrap = `127.0.0.1:${kafkaPort}`;
-  broker = sluice(['broker', '--listen', bootstrap, '--data-dir', path.join(work, 'data'), '--ui', 'off']);
-  await waitForPort(kafkaPort, broker);
-  execFileSync(SLUICE, ['generate', 'clicks', '-b', bootstrap, '--partitions', '2', '-n', '300', '-q', '--seed', '1'],
-    { timeout: 60000, stdio: ['ignore', 'ignore', 'inherit'] });
-  job = sluice(['run', 'click-count', '--bootstrap-servers', bootstrap, '--starting-offsets', 'earliest',
-    '-p', '2', '--on-bad-record', 'fail', '--ui-linger-after-end', '--ui', `127.0.0.1:${jobUi}`]);
-  jobExit = new Promise((resolve) => job.on('exit', (code, signal) => resolve({ code, signal })));
-  await waitForPort(jobUi, job, 30000);
+  ({ work, broker, job, jobExit, bootstrap, jobUi } =
+    await startClickCount('failure', 300, ['--on-bad-record', 'fail', '--ui-linger-after-end']));
 
   ({ context, page } = await launchBrowser(path.join(work, 'profile')));
   page.on('pageerror', (e) => pageErrors.push(String(e)));

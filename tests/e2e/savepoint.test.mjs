@@ -7,30 +7,18 @@
 // $E2E_ARTIFACTS: savepoint-dialog.png, savepoint-checkpoints.png, savepoint-stopped.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { SLUICE, freePort, waitForPort, sluice, stop, launchBrowser, shot as shotOf } from './harness.mjs';
+import { startClickCount, stop, launchBrowser, shot as shotOf } from './harness.mjs';
 
 const TOKEN = 'e2e-savepoint-' + process.pid;
 let work, broker, job, jobExit, context, page;
-let kafkaPort, jobUi, bootstrap;
+let jobUi;
 const pageErrors = [];
 const shot = (name) => shotOf(page, name);
 
 before(async () => {
-  work = mkdtempSync(path.join(tmpdir(), 'sluice-e2e-savepoint-'));
-  [kafkaPort, jobUi] = [await freePort(), await freePort()];
-  bootstrap = `127.0.0.1:${kafkaPort}`;
-  broker = sluice(['broker', '--listen', bootstrap, '--data-dir', path.join(work, 'data'), '--ui', 'off']);
-  await waitForPort(kafkaPort, broker);
-  execFileSync(SLUICE, ['generate', 'clicks', '-b', bootstrap, '--partitions', '2', '-n', '500', '-q', '--seed', '1'],
-    { timeout: 60000, stdio: ['ignore', 'ignore', 'inherit'] });
-  job = sluice(['run', 'click-count', '--bootstrap-servers', bootstrap, '--starting-offsets', 'earliest',
-    '-p', '2', '--ui', `127.0.0.1:${jobUi}`, '--ui-token', TOKEN]);
-  jobExit = new Promise((resolve) => job.on('exit', (code, signal) => resolve({ code, signal })));
-  await waitForPort(jobUi, job, 30000);
+  ({ work, broker, job, jobExit, jobUi } = await startClickCount('savepoint', 500, ['--ui-token', TOKEN]));
 
   ({ context, page } = await launchBrowser(path.join(work, 'profile')));
   page.on('pageerror', (e) => pageErrors.push(String(e)));
