@@ -139,10 +139,6 @@ struct KafkaReaderCore::State {
 
   bool opened = false;
   bool registered = false;
-  // The last poll handed records on: the next one does not block, so that when nothing
-  // more has arrived it says so at once and the task sends what it holds downstream
-  // (SourceStatus::nothing_available flushes the task's outputs).
-  bool handed_last_poll = false;
   bool closed = false;
   // Checkpoints: once true, offsets are committed only when a checkpoint completes.
   bool checkpointing = false;
@@ -569,12 +565,8 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
 
   rd_kafka_t* rk = s.consumer->handle().get();
   size_t handed = 0;
-  // Blocks (up to 100 ms) only when the previous poll found nothing: records handed on by
-  // the previous poll may wait in the task's output batch until a poll says
-  // nothing_available, and a blocking poll here would hold them until the next fetch.
-  const int first_wait_ms = s.handed_last_poll ? 0 : 100;
   for (size_t n = 0; n < s.settings.max_records_per_poll; ++n) {
-    client::Message msg(rd_kafka_consumer_poll(rk, n == 0 ? first_wait_ms : 0));
+    client::Message msg(rd_kafka_consumer_poll(rk, n == 0 ? 100 : 0));
     if (!msg) break;
     const rd_kafka_message_t* m = msg.raw();
     if (m->err) {
@@ -642,7 +634,6 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     s.commit_changed(true);
     return SourceStatus::end_of_input;
   }
-  s.handed_last_poll = handed > 0;
   return handed > 0 ? SourceStatus::more_available : SourceStatus::nothing_available;
 }
 
