@@ -8,10 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SLUICE, freePort, waitForPort, sluice, stop, launchBrowser, shot as shotOf } from './harness.mjs';
+import { SLUICE, freePort, waitForPort, sluice, tearDown, launchBrowser, shot as shotOf } from './harness.mjs';
 
 let work, broker, generator, job, context, page;
 let kafkaPort, brokerUi, jobUi, bootstrap;
@@ -38,13 +38,7 @@ before(async () => {
   page.on('pageerror', (e) => pageErrors.push(String(e)));
 });
 
-after(async () => {
-  if (context) await context.close();
-  await stop(generator);
-  await stop(job);
-  await stop(broker);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => tearDown({ context, processes: [generator, job, broker], work }));
 
 test('the job RUNNING with its operator graph and a non-zero records/s', async () => {
   await jobPage('#/jobs');

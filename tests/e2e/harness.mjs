@@ -2,7 +2,7 @@
 // child process to listen, Debian's Chromium headless (flags from the environment notes,
 // a fresh profile each run), and screenshots in $E2E_ARTIFACTS.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,26 @@ export async function startClickCount(name, clicks, jobArgs = []) {
   const jobExit = new Promise((resolve) => job.on('exit', (code, signal) => resolve({ code, signal })));
   await waitForPort(jobUi, job, 30000);
   return { work, broker, job, jobExit, bootstrap, jobUi };
+}
+
+// A test file's teardown: closes the browser, stops the processes in the order given (each
+// SIGTERM, waited for), then removes the work directory. Any of them may be unset (a
+// `before` that failed half way).
+export async function tearDown({ context, processes = [], work }) {
+  if (context) await context.close();
+  for (const child of processes) await stop(child);
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+// Opens the click-count job's page from the jobs list of the dashboard on `jobUi` and waits
+// for its operator graph; returns the job's id (from the page's address).
+export async function openClickCountJob(page, jobUi) {
+  await page.goto(`http://127.0.0.1:${jobUi}/#/jobs`);
+  const row = page.locator('#jobs-table tr', { hasText: 'click-count' });
+  await row.waitFor();
+  await row.locator('a').click();
+  await page.waitForSelector('#job-dag g.node');
+  return decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
 }
 
 export async function launchBrowser(profileDir) {

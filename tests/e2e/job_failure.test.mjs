@@ -9,9 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { SLUICE, startClickCount, stop, launchBrowser, shot as shotOf } from './harness.mjs';
+import { SLUICE, startClickCount, tearDown, openClickCountJob, launchBrowser, shot as shotOf } from './harness.mjs';
 
 const EVIL = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 let work, broker, job, jobExit, context, page;
@@ -27,21 +26,9 @@ before(async () => {
   page.on('pageerror', (e) => pageErrors.push(String(e)));
 });
 
-after(async () => {
-  if (context) await context.close();
-  await stop(job);
-  await stop(broker);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => tearDown({ context, processes: [job, broker], work }));
 
-async function openJob() {
-  await page.goto(`http://127.0.0.1:${jobUi}/#/jobs`);
-  const row = page.locator('#jobs-table tr', { hasText: 'click-count' });
-  await row.waitFor();
-  await row.locator('a').click();
-  await page.waitForSelector('#job-dag g.node');
-  return decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
-}
+const openJob = () => openClickCountJob(page, jobUi);
 
 test('a bad record fails the job; its page shows FAILED and the exception as text', async () => {
   const id = await openJob();

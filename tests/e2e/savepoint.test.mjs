@@ -7,9 +7,9 @@
 // $E2E_ARTIFACTS: savepoint-dialog.png, savepoint-checkpoints.png, savepoint-stopped.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startClickCount, stop, launchBrowser, shot as shotOf } from './harness.mjs';
+import { startClickCount, tearDown, openClickCountJob, launchBrowser, shot as shotOf } from './harness.mjs';
 
 const TOKEN = 'e2e-savepoint-' + process.pid;
 let work, broker, job, jobExit, context, page;
@@ -26,20 +26,9 @@ before(async () => {
   await page.goto(`http://127.0.0.1:${jobUi}/#token=${TOKEN}`);
 });
 
-after(async () => {
-  if (context) await context.close();
-  await stop(job);
-  await stop(broker);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => tearDown({ context, processes: [job, broker], work }));
 
-async function openJob() {
-  await page.goto(`http://127.0.0.1:${jobUi}/#/jobs`);
-  const row = page.locator('#jobs-table tr', { hasText: 'click-count' });
-  await row.waitFor();
-  await row.locator('a').click();
-  await page.waitForSelector('#job-dag g.node');
-}
+const openJob = () => openClickCountJob(page, jobUi);
 
 function checkSavepoint(location) {
   assert.ok(existsSync(path.join(location, '_metadata')), `${location}/_metadata exists`);
