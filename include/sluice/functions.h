@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "sluice/state.h"
@@ -23,11 +24,23 @@
 
 namespace sluice {
 
+// Where a user function puts its results. collect(T&&) hands a record over;
+// collect(const T&) lends one the caller keeps (a field of the input, say): the runtime
+// copies it only if something downstream keeps it (a network exchange, a window), and an
+// operator chained after this one that only reads it (a filter, a map, a sink) sees it
+// without a copy. Called from the function's subtask thread only.
 template <class T>
 class Collector {
  public:
   virtual ~Collector() = default;
-  virtual void collect(T value) = 0;
+  virtual void collect(T&& value) = 0;
+  virtual void collect(const T& value) {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      collect(T(value));
+    } else {
+      throw std::logic_error("Collector::collect(const T&): the record type cannot be copied; move it");
+    }
+  }
 };
 
 // Names a side output of type T. Two tags with the same id are the same output.

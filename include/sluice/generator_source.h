@@ -6,7 +6,8 @@
 // - from_factory(factory): factory(subtask) returns the subtask's own `next(T&, Timestamp&)`
 //   (false: no more records), e.g. a seeded generator per subtask (subtask_seed). `count` is
 //   split evenly over the subtasks. next() must set every field of `out`: it is handed the
-//   previous (moved-from) value. seed_generators.h wraps the seeds' generators this way.
+//   previous value (lent to the job, so its strings keep their capacity; moved-from for a
+//   move-only T). seed_generators.h wraps the seeds' generators this way.
 //
 // rate(r): at most r records/s in total, r/p per subtask (a token bucket with a tenth of a
 // second of burst), 0 = as fast as possible. count(n): n records in total, then the source ends
@@ -25,6 +26,7 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "sluice/source.h"
@@ -166,7 +168,11 @@ class GeneratorSource final : public Source<T> {
           bounded_ = true;
           break;
         }
-        output.collect(std::move(value_), ts, 0);
+        if constexpr (std::is_copy_constructible_v<T>) {
+          output.collect_borrowed(value_, ts, 0);  // value_ is reused: no allocation per record
+        } else {
+          output.collect(std::move(value_), ts, 0);
+        }
         if (bounded_) --left_;
       }
       if (bounded_ && left_ == 0) {

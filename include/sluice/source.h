@@ -20,7 +20,9 @@
 
 #include <memory>
 #include <string>
+#include <stdexcept>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "sluice/checkpoint.h"
@@ -36,6 +38,17 @@ class SourceOutput {
   // Emits one record. `timestamp` is the input's own timestamp (Kafka's record timestamp)
   // or kNoTimestamp; the job's WatermarkStrategy may replace it.
   virtual void collect(T value, Timestamp timestamp, int split = 0) = 0;
+  // Emits one record that the reader keeps (and may reuse for the next one: its strings
+  // keep their capacity). The runtime copies it only where it must keep it (an exchange to
+  // another subtask, a window's list); operators that only read it see it by reference.
+  // `value` is not changed.
+  virtual void collect_borrowed(const T& value, Timestamp timestamp, int split = 0) {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      collect(T(value), timestamp, split);
+    } else {
+      throw std::logic_error("SourceOutput::collect_borrowed: the record type cannot be copied; move it");
+    }
+  }
   // Declares a split this reader owns before it has records (a Kafka partition that is
   // still empty holds the watermark back from the start). A reader that declares no split
   // and emits nothing is idle: it does not hold back its consumers' watermarks.

@@ -137,7 +137,8 @@ class KeyedProcessOperator final
     Base::close();
   }
 
-  void process_record(In&& value, Timestamp timestamp) override {
+  void process_record(In&& value, Timestamp timestamp) override { process_borrowed(value, timestamp); }
+  void process_borrowed(const In& value, Timestamp timestamp) override {
     bump(this->metrics().records_in);
     try {
       K key = key_of_(value);

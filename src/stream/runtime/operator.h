@@ -186,7 +186,8 @@ class OperatorWithOutput : public StreamOperator {
   class TimestampedCollector final : public Collector<Out> {
    public:
     explicit TimestampedCollector(OperatorWithOutput* op) : op_(op) {}
-    void collect(Out value) override { op_->emit(std::move(value), timestamp); }
+    void collect(Out&& value) override { op_->emit(std::move(value), timestamp); }
+    void collect(const Out& value) override { op_->emit(value, timestamp); }
     Timestamp timestamp = kNoTimestamp;
 
    private:

@@ -2,12 +2,20 @@
 // stream: straight into the next operator of the same chain (ChainedOutput), into the
 // channels of a network edge with a partitioning (PartitionedOutput), to several of those
 // (FanOutOutput), or nowhere. Used by the owning subtask's thread only.
+//
+// Two ways to hand a record on: emit(T&&) gives it away; emit_copy(const T&) lends it (the
+// caller keeps it). A chained output passes a lent record by reference to the next
+// operator (RecordInput::process_borrowed), which copies it only if it keeps it; a network
+// output copies it into its batch. So a record read by a chain of filters, maps and a sink
+// is never copied, and one moved along the chain is never copied either.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "stream/runtime/channel.h"
@@ -26,11 +34,27 @@ class ControlInput {
   virtual void process_control(const Control& control) = 0;
 };
 
+// Copies `value`, or throws when T cannot be copied (a move-only record lent somewhere).
+template <class T>
+T copy_record(const T& value) {
+  if constexpr (std::is_copy_constructible_v<T>) {
+    return T(value);
+  } else {
+    throw std::logic_error("a record of a move-only type was lent where a copy is needed");
+  }
+}
+
 template <class T>
 class RecordInput {
  public:
   virtual ~RecordInput() = default;
+  // The record is the operator's: it may move from it.
   virtual void process_record(T&& value, Timestamp timestamp) = 0;
+  // The record stays the caller's, valid only during the call: an operator that only reads
+  // it overrides this to skip the copy.
+  virtual void process_borrowed(const T& value, Timestamp timestamp) {
+    process_record(copy_record(value), timestamp);
+  }
 };
 
 class OutputBase {
@@ -47,16 +71,15 @@ template <class T>
 class Output : public OutputBase {
  public:
   virtual void emit(T&& value, Timestamp timestamp) = 0;
-  void emit_copy(const T& value, Timestamp timestamp) {
-    T copy(value);
-    emit(std::move(copy), timestamp);
-  }
+  // `value` stays the caller's; copied only where it is kept.
+  virtual void emit_copy(const T& value, Timestamp timestamp) { emit(copy_record(value), timestamp); }
 };
 
 template <class T>
 class DiscardingOutput final : public Output<T> {
  public:
   void emit(T&&, Timestamp) override {}
+  void emit_copy(const T&, Timestamp) override {}
   void emit_control(const Control&) override {}
 };
 
@@ -68,6 +91,7 @@ class ChainedOutput final : public Output<T> {
   void emit(T&& value, Timestamp timestamp) override {
     records_->process_record(std::move(value), timestamp);
   }
+  void emit_copy(const T& value, Timestamp timestamp) override { records_->process_borrowed(value, timestamp); }
   void emit_control(const Control& control) override { controls_->process_control(control); }
 
  private:
@@ -82,6 +106,9 @@ class FanOutOutput final : public Output<T> {
   void emit(T&& value, Timestamp timestamp) override {
     for (size_t i = 0; i + 1 < targets_.size(); ++i) targets_[i]->emit_copy(value, timestamp);
     targets_.back()->emit(std::move(value), timestamp);
+  }
+  void emit_copy(const T& value, Timestamp timestamp) override {
+    for (auto* t : targets_) t->emit_copy(value, timestamp);
   }
   void emit_control(const Control& control) override {
     for (auto* t : targets_) t->emit_control(control);

@@ -90,12 +90,21 @@ class SourceOperator final : public OperatorWithOutput<T>, public SourceDriver, 
   }
 
   void collect(T value, Timestamp timestamp, int split_index) override {
+    const Timestamp ts = stamp(value, timestamp, split_index);
+    this->emit(std::move(value), ts);
+  }
+  void collect_borrowed(const T& value, Timestamp timestamp, int split_index) override {
+    const Timestamp ts = stamp(value, timestamp, split_index);
+    this->emit(value, ts);
+  }
+  // The record's timestamp, counted in its split.
+  Timestamp stamp(const T& value, Timestamp timestamp, int split_index) {
     bump(this->metrics().records_in);
     Timestamp ts = strategy_.timestamp_of(value, timestamp);
     Split& s = split(split_index);
     if (ts > s.max_timestamp) s.max_timestamp = ts;
     ++s.records;
-    this->emit(std::move(value), ts);
+    return ts;
   }
   void register_split(int index) override { split(index); }
   void finish_split(int index) override { split(index).finished = true; }
