@@ -37,7 +37,8 @@ namespace sluice::runtime {
 template <class K, class N = VoidNamespace>
 class TimerQueue {
  public:
-  void add(Timestamp time, const K& key, const N& ns = N{}) { timers_.emplace(time, key, ns); }
+  // insert, not emplace: a timer already there costs no node allocation.
+  void add(Timestamp time, const K& key, const N& ns = N{}) { timers_.insert(std::tuple<Timestamp, K, N>(time, key, ns)); }
   void remove(Timestamp time, const K& key, const N& ns = N{}) { timers_.erase({time, key, ns}); }
   bool empty() const { return timers_.empty(); }
   size_t size() const { return timers_.size(); }

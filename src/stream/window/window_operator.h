@@ -8,9 +8,10 @@
 // timestamp. Session windows merge per key as Flink's MergingWindowSet does, except that
 // merged state moves to the merge result's own entry instead of a "state window".
 //
-// State: one hash map (key, window) -> entry (contents, trigger state, timer caches), so a
-// record costs one lookup per window; merging assigners also list each key's windows. An
-// entry lives from its first record until its cleanup timer (or forever for global windows).
+// State: a WindowTable of key -> that key's (window, entry) pairs (contents, trigger state,
+// timer caches), so a record costs one hash lookup whatever the number of its windows;
+// merging assigners also list each key's windows. An entry lives from its first record
+// until its cleanup timer (or forever for global windows).
 // End of input: the final watermark fires event-time windows; on_end_input() fires every
 // pending processing-time timer, so that bounded processing-time jobs fire every window.
 // Checkpoints: the (key, window) entries (contents, timer caches, trigger state by slot
@@ -36,6 +37,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -52,6 +54,7 @@
 #include "stream/runtime/timer_queue.h"
 #include "stream/state/keyed_state_backend.h"
 #include "stream/window/window_contents.h"
+#include "stream/window/window_table.h"
 
 namespace sluice::runtime {
 
@@ -158,15 +161,18 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
       std::vector<const std::string*> slot_names(trigger_slots_.size());
       for (auto& [name, slot] : trigger_slots_) slot_names[slot.index] = &name;
       auto& entries = out.keyed["window/entries"];
-      for (auto& [wk, e] : entries_) {
-        StateWriter w(entries[key_group_of(wk.key, maxp)]);
-        write_value(w, wk.key);
-        write_value(w, e.window);
-        write_value(w, e.contents);
-        w.i64(e.event_timer);
-        w.i64(e.processing_timer);
-        w.u8(e.cleanup_registered ? 1 : 0);
-        write_trigger_state(w, e.trigger_state.get(), slot_names);
+      for (auto& [key, group] : entries_.groups()) {
+        std::string& bytes = entries[key_group_of(key, maxp)];
+        for (auto& e : group) {
+          StateWriter w(bytes);
+          write_value(w, key);
+          write_value(w, e.window);
+          write_value(w, e.contents);
+          w.i64(e.event_timer);
+          w.i64(e.processing_timer);
+          w.u8(e.cleanup_registered ? 1 : 0);
+          write_trigger_state(w, e.trigger_state.get(), slot_names);
+        }
       }
       auto& sessions = out.keyed["window/sessions"];
       for (auto& [key, windows] : sessions_) {
@@ -203,7 +209,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
             e.processing_timer = r.i64();
             e.cleanup_registered = r.u8() != 0;
             read_trigger_state(r, e.trigger_state);
-            entries_.insert_or_assign(WindowedKey<K, W>{std::move(key), window}, std::move(e));
+            entries_.insert_or_assign(std::move(key), std::move(e));
           }
         }
       }
@@ -233,7 +239,12 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     }
   }
 
-  void process_record(In&& value, Timestamp timestamp) override {
+  void process_record(In&& value, Timestamp timestamp) override { process(std::move(value), timestamp); }
+  // The contents keep what they need of a record (an accumulator, or a copy in a list).
+  void process_borrowed(const In& value, Timestamp timestamp) override { process(value, timestamp); }
+
+  template <class V>
+  void process(V&& value, Timestamp timestamp) {
     bump(this->metrics().records_in);
     try {
       K key = spec_.key_of(value);
@@ -244,7 +255,13 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
                               : add_to_windows(std::move(key), value, timestamp);
       if (skipped && is_element_late(timestamp)) {
         OutputBase* late = spec_.late_tag ? this->find_side_output(*spec_.late_tag) : nullptr;
-        if (late) static_cast<Output<In>*>(late)->emit(std::move(value), timestamp); else ++late_records_dropped_;
+        if (!late) {
+          ++late_records_dropped_;
+        } else if constexpr (std::is_const_v<std::remove_reference_t<V>>) {
+          static_cast<Output<In>*>(late)->emit_copy(value, timestamp);
+        } else {
+          static_cast<Output<In>*>(late)->emit(std::move(value), timestamp);
+        }
       }
     } catch (...) {
       this->fail_on(value, timestamp);
@@ -293,9 +310,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     bool cleanup_registered = false;
     std::unique_ptr<std::vector<std::any>> trigger_state;  // allocated by triggers that keep state
   };
-  // One node per (key, window): a record costs one lookup, and a node is two cache lines.
-  using Table = std::unordered_map<WindowedKey<K, W>, Entry>;
-  using EntryIt = typename Table::iterator;
+  using Table = WindowTable<K, Entry>;
 
   // ---- contexts handed to the trigger, the evictor and the window function ----
 
@@ -516,20 +531,20 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
 
   // ---- records ----
 
-  // Non-merging assigners; returns whether every window was late. The key moves into the
-  // last window's lookup (the only one for tumbling windows).
+  // Non-merging assigners; returns whether every window was late. One lookup of the key
+  // for all of the record's windows.
   bool add_to_windows(K&& key, const In& value, Timestamp timestamp) {
     bool skipped = true;
-    for (size_t i = 0; i < windows_.size(); ++i) {
-      const W& window = windows_[i];
+    for (const W& window : windows_)
+      if (!is_window_late(window)) skipped = false;
+    if (skipped) return true;
+    auto [stored_key, group] = entries_.group(std::move(key));
+    for (const W& window : windows_) {
       if (is_window_late(window)) continue;
-      skipped = false;
-      auto [it, inserted] = entries_.try_emplace(
-          WindowedKey<K, W>{i + 1 == windows_.size() ? std::move(key) : key, window});
-      if (inserted) it->second.window = window;
-      add_and_trigger(it->first.key, it->second, value, timestamp);
+      // The reference lasts until the next window is added to this key's group.
+      add_and_trigger(*stored_key, Table::get_or_add_in(*group, window), value, timestamp);
     }
-    return skipped;
+    return false;
   }
 
   // Merging assigners: sessions_ lists each key's windows (Flink's MergingWindowSet).
@@ -538,15 +553,15 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     auto sit = sessions_.try_emplace(key).first;
     for (const W& window : windows_) {
       W actual = add_merging_window(sit->first, sit->second, window);
-      auto it = entries_.find(WindowedKey<K, W>{key, actual});
       if (is_window_late(actual)) {
         // A new session that is late on its own: forget it (Flink's retireWindow).
-        if (it != entries_.end()) entries_.erase(it);
+        entries_.erase(key, actual);
         std::erase(sit->second, actual);
         continue;
       }
       skipped = false;
-      add_and_trigger(it->first.key, it->second, value, timestamp);
+      auto [stored_key, entry] = entries_.find(key, actual);
+      add_and_trigger(*stored_key, *entry, value, timestamp);
     }
     if (sit->second.empty()) sessions_.erase(sit);
     return skipped;
@@ -590,7 +605,7 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     if (merge_results_.empty() || (result_window == window && !merged_new)) {
       if (std::find(sessions.begin(), sessions.end(), window) == sessions.end()) {
         sessions.push_back(window);
-        entries_.try_emplace(WindowedKey<K, W>{key, window}).first->second.window = window;
+        entries_.get_or_add(key, window);
       }
     }
     return result_window;
@@ -601,58 +616,56 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
   void merge_into(const K& key, std::vector<W>& sessions, const std::vector<W>& merged, const W& result) {
     Entry target;
     target.window = result;
-    std::vector<EntryIt> sources;
+    std::vector<Entry*> sources;  // valid until the first erase below
     trigger_ctx_.merged.clear();
     for (const W& w : merged) {
-      auto it = entries_.find(WindowedKey<K, W>{key, w});
-      if (it == entries_.end()) continue;
-      sources.push_back(it);
-      trigger_ctx_.merged.push_back(it->second.trigger_state.get());
+      Entry* e = entries_.find(key, w).second;
+      if (!e) continue;
+      sources.push_back(e);
+      trigger_ctx_.merged.push_back(e->trigger_state.get());
     }
     trigger_ctx_.bind(&key, &target);
     trigger_->on_merge(result, trigger_ctx_);
     trigger_ctx_.merged.clear();
-    for (EntryIt it : sources) {
-      Entry& e = it->second;
+    for (Entry* source : sources) {
+      Entry& e = *source;
       trigger_ctx_.bind(&key, &e);
       trigger_->clear(e.window, trigger_ctx_);
       delete_cleanup_timer(key, e);
       contents_.merge(target.contents, e.contents);
     }
-    for (EntryIt it : sources) entries_.erase(it);
+    for (const W& w : merged) entries_.erase(key, w);
     std::erase_if(sessions, [&](const W& w) { return std::find(merged.begin(), merged.end(), w) != merged.end(); });
     sessions.push_back(result);
-    entries_.insert_or_assign(WindowedKey<K, W>{key, result}, std::move(target));
+    entries_.insert_or_assign(key, std::move(target));
   }
 
   // ---- timers ----
 
   void on_timer(Timestamp time, const K& key, const W& window, TimeDomain domain) {
-    auto it = entries_.find(WindowedKey<K, W>{key, window});
-    if (it == entries_.end()) return;  // the window is gone (cleaned up or merged away)
-    Entry* entry = &it->second;
+    auto [stored_key, entry] = entries_.find(key, window);
+    if (!entry) return;  // the window is gone (cleaned up or merged away)
     try {
       if (domain == TimeDomain::event_time) {
         if (entry->event_timer == time) entry->event_timer = kNoTimer;
       } else if (entry->processing_timer == time) {
         entry->processing_timer = kNoTimer;
       }
-      const K& k = it->first.key;
+      const K& k = *stored_key;
       trigger_ctx_.bind(&k, entry);
       TriggerResult r = domain == TimeDomain::event_time ? trigger_->on_event_time(time, window, trigger_ctx_)
                                                          : trigger_->on_processing_time(time, window, trigger_ctx_);
       if (is_fire(r)) fire(k, *entry);
       if (is_purge(r)) contents_.clear(entry->contents);
       bool own_domain = event_time_ == (domain == TimeDomain::event_time);
-      if (own_domain && time == cleanup_time(window)) clear_all_state(it);
+      if (own_domain && time == cleanup_time(window)) clear_all_state(k, *entry);
     } catch (...) {
       this->fail_on(fmt::format("{} of key {}", describe_record(window), describe_record(key)), time);
     }
   }
 
-  void clear_all_state(EntryIt it) {
-    const K& key = it->first.key;
-    Entry& entry = it->second;
+  // `key` may be the table's own copy: the entry goes last.
+  void clear_all_state(const K& key, Entry& entry) {
     trigger_ctx_.bind(&key, &entry);
     trigger_->clear(entry.window, trigger_ctx_);
     if constexpr (kFunction) {
@@ -666,7 +679,8 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
         if (sit->second.empty()) sessions_.erase(sit);
       }
     }
-    entries_.erase(it);
+    const W window = entry.window;
+    entries_.erase(key, window);
   }
 
   // Event time: the window's end plus the allowed lateness; processing time: its end.
@@ -680,6 +694,12 @@ class WindowOperator final : public OperatorWithOutput<Out>, public RecordInput<
     if (entry.cleanup_registered) return;
     Timestamp t = cleanup_time(entry.window);
     if (t == kMaxTimestamp) return;  // never cleaned up (global windows)
+    if (event_time_ && entry.event_timer == t) {
+      // The trigger's timer is the same (time, key, window) timer: one queue entry serves
+      // both (delete_event_time_timer clears cleanup_registered with it).
+      entry.cleanup_registered = true;
+      return;
+    }
     if (event_time_) {
       event_timers_.add(t, key, entry.window);
     } else {
