@@ -128,6 +128,10 @@ struct KafkaSourceSettings {
   Duration metadata_timeout{10000};          // waiting for topics and offsets at open
   Duration partition_discovery_interval{0};  // unbounded only; 0: the partitions of the start
   size_t max_records_per_poll = 500;
+  // How long a poll waits for a record when the previous poll handed none on. After a poll
+  // that handed records on, the next one does not wait: with nothing more fetched it returns
+  // nothing_available at once, so the task sends its partly filled batch downstream.
+  Duration poll_wait{100};
   std::string client_id = "sluice-source";  // "-<subtask index>" is appended
   // Commit offsets to the group only when a checkpoint completes (jobs that checkpoint).
   bool commit_offsets_on_checkpoints = false;
@@ -197,7 +201,8 @@ class KafkaReaderCore {
 
   void open();
   // Hands up to max_records_per_poll records to on_record (which calls reject() for a bad
-  // one) and reports finished splits; waits at most ~100 ms for the first record.
+  // one) and reports finished splits. Waits up to poll_wait for the first record, and not
+  // at all right after a poll that handed records on.
   // The first poll declares every assigned split (on_register) before anything else.
   SourceStatus poll(FunctionRef<void(const KafkaRecordView&, int split)> on_record,
                     FunctionRef<void(int split)> on_register,
@@ -361,6 +366,11 @@ class KafkaSource final : public Source<T> {
     }
     Builder& max_records_per_poll(size_t n) {
       s_.max_records_per_poll = n;
+      return *this;
+    }
+    // How long a poll with nothing fetched waits for the first record (default 100 ms).
+    Builder& poll_wait(Duration d) {
+      s_.poll_wait = d;
       return *this;
     }
     Builder& client_id(std::string id) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -82,6 +83,8 @@ void validate(const KafkaSourceSettings& s) {
   }
   if (s.max_records_per_poll == 0)
     throw std::invalid_argument("KafkaSource: max_records_per_poll must be > 0");
+  if (s.poll_wait.count() < 0 || s.poll_wait.count() > std::numeric_limits<int>::max())
+    throw std::invalid_argument("KafkaSource: poll_wait must be >= 0 and fit in an int of ms");
 }
 
 namespace detail {
@@ -139,6 +142,10 @@ struct KafkaReaderCore::State {
 
   bool opened = false;
   bool registered = false;
+  // The last poll handed records on: the next one does not block, so that when nothing
+  // more has arrived it says so at once and the task sends what it holds downstream
+  // (SourceStatus::nothing_available flushes the task's outputs).
+  bool handed_last_poll = false;
   bool closed = false;
   // Checkpoints: once true, offsets are committed only when a checkpoint completes.
   bool checkpointing = false;
@@ -559,14 +566,19 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
   }
   s.check_dlq();
   if (s.unfinished == 0) {  // unbounded without partitions (yet): wait a little
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::min<Duration>(s.settings.poll_wait, Duration(100)));
     return SourceStatus::nothing_available;
   }
 
   rd_kafka_t* rk = s.consumer->handle().get();
   size_t handed = 0;
+  // Waits (poll_wait) only when the previous poll found nothing: records handed on by the
+  // previous poll may wait in the task's output batch until a poll says nothing_available,
+  // and a waiting poll here would hold them until the next fetch.
+  const int first_wait_ms =
+      s.handed_last_poll ? 0 : static_cast<int>(s.settings.poll_wait.count());
   for (size_t n = 0; n < s.settings.max_records_per_poll; ++n) {
-    client::Message msg(rd_kafka_consumer_poll(rk, n == 0 ? 100 : 0));
+    client::Message msg(rd_kafka_consumer_poll(rk, n == 0 ? first_wait_ms : 0));
     if (!msg) break;
     const rd_kafka_message_t* m = msg.raw();
     if (m->err) {
@@ -634,6 +646,7 @@ SourceStatus KafkaReaderCore::poll(FunctionRef<void(const KafkaRecordView&, int)
     s.commit_changed(true);
     return SourceStatus::end_of_input;
   }
+  s.handed_last_poll = handed > 0;
   return handed > 0 ? SourceStatus::more_available : SourceStatus::nothing_available;
 }
 

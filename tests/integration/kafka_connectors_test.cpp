@@ -41,9 +41,14 @@ client::Config config_for(const std::string& bootstrap) {
   return c;
 }
 
+// The tests' records carry timestamps of 1970 (1000 + i ms), past any time retention: like
+// Kafka, the broker deletes (rolling the active segment) what is older than retention.ms, and
+// its first retention pass runs on its first maintenance tick. A test that produced before
+// that tick read a partition already emptied (low = high = end: a bounded read "finished"
+// with none of its records). The test topics keep their records.
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions) {
   client::AdminClient admin(config_for(bootstrap), 10s);
-  const auto outcome = admin.create_topics({{topic, partitions, 1, {}}});
+  const auto outcome = admin.create_topics({{topic, partitions, 1, {{"retention.ms", "-1"}}}});
   ASSERT_EQ(outcome.size(), 1u);
   ASSERT_FALSE(outcome[0].error) << topic << ": " << outcome[0].error.describe();
 }
@@ -212,6 +217,125 @@ std::vector<std::string> range(int from, int to) {
   std::vector<std::string> v;
   for (int i = from; i < to; ++i) v.push_back("v" + std::to_string(i));
   return v;
+}
+
+// The low-latency path of KafkaSource: after a poll that handed records on, the next poll
+// does not wait for more (it says nothing_available at once, so the task flushes what it
+// holds). With poll_wait 30 s and no end-of-partition events, a poll that waited would take
+// 30 s: the test asserts each poll after the records returns in well under that (no tight
+// threshold; ctest's timeout bounds the whole run).
+TEST_F(KafkaConnectors, PollAfterRecordsDoesNotWaitForMore) {
+  const std::string topic = "poll-wait";
+  create_topic(bootstrap(), topic, 1);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 5; ++i) recs.push_back({0, std::nullopt, "v" + std::to_string(i), 1, {}});
+  produce(bootstrap(), topic, recs);
+  const auto poll_wait = Duration(30000);
+  auto source = KafkaSource<std::string>::builder()
+                    .bootstrap_servers(bootstrap())
+                    .topic(topic)
+                    .starting_offsets(StartingOffsets::earliest())
+                    .poll_wait(poll_wait)
+                    // No end-of-partition events: they would wake a waiting poll too.
+                    .property("enable.partition.eof", "false")
+                    .build();
+  auto r = open_reader(source, 0, 1);
+  CollectingOutput<std::string> out;
+  // The records are in the broker: the first poll returns as soon as they are fetched.
+  while (out.records.size() < 5) {
+    const auto status = r->poll(out);
+    ASSERT_NE(status, SourceStatus::end_of_input);
+  }
+  for (int round = 0; round < 2; ++round) {
+    // Nothing more is in the topic: the poll after records returns at once.
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(r->poll(out), SourceStatus::nothing_available);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, poll_wait / 2)
+        << "round " << round << ": the poll after records waited for the next fetch";
+    // One more record: a poll that found nothing waits for it (up to poll_wait) and hands it on.
+    produce(bootstrap(), topic, {{0, std::nullopt, "more" + std::to_string(round), 1, {}}});
+    while (out.records.size() < 6u + static_cast<size_t>(round)) {
+      ASSERT_NE(r->poll(out), SourceStatus::end_of_input);
+    }
+  }
+  std::vector<std::string> expected = {"v0", "v1", "v2", "v3", "v4", "more0", "more1"};
+  EXPECT_EQ(out.values(), expected);
+  r->close();
+}
+
+// The bounded end with the poll that does not wait after records: several readers polled
+// in turn, a long poll_wait, partitions with records beyond the end (written before and after
+// open), an empty one (finished at open) and a one-record one. Each reader ends only when all
+// its partitions reached their stopping offsets, with every record below them exactly once
+// and in order.
+TEST_F(KafkaConnectors, BoundedReadOfReadersPolledInTurnEndsAtEveryStoppingOffset) {
+  const std::string topic = "bounded-4";
+  create_topic(bootstrap(), topic, 4);
+  std::vector<Rec> recs;
+  for (int i = 0; i < 300; ++i) {
+    recs.push_back({0, std::nullopt, value_of(0, i), 1000 + i, {}});
+    recs.push_back({1, std::nullopt, value_of(1, i), 1000 + i, {}});
+  }
+  recs.push_back({3, std::nullopt, value_of(3, 0), 1000, {}});
+  produce(bootstrap(), topic, recs);
+
+  for (int parallelism : {1, 2, 3}) {
+    const auto source = KafkaSource<KafkaRecord>::builder()
+                            .bootstrap_servers(bootstrap())
+                            .topic(topic)
+                            .starting_offsets(StartingOffsets::earliest())
+                            .bounded()
+                            .max_records_per_poll(37)
+                            .poll_wait(Duration(30000))
+                            .build();
+    std::vector<std::unique_ptr<KafkaSourceReader<KafkaRecord>>> readers;
+    for (int i = 0; i < parallelism; ++i) readers.push_back(open_reader(source, i, parallelism));
+    // Beyond the bounded end of this round: never read by it.
+    produce(bootstrap(), topic,
+            {{0, std::nullopt, "late", 5000, {}}, {1, std::nullopt, "late", 5000, {}},
+             {3, std::nullopt, "late", 5000, {}}});
+
+    std::vector<CollectingOutput<KafkaRecord>> outs(readers.size());
+    std::vector<bool> ended(readers.size(), false);
+    size_t running = readers.size();
+    const auto started = std::chrono::steady_clock::now();
+    while (running > 0 && std::chrono::steady_clock::now() - started < 60s) {
+      for (size_t i = 0; i < readers.size(); ++i) {
+        if (ended[i]) continue;
+        const auto status = readers[i]->poll(outs[i]);
+        if (status == SourceStatus::end_of_input) {
+          ended[i] = true;
+          --running;
+          // Ends only when every partition of the reader is finished.
+          EXPECT_EQ(outs[i].finished, outs[i].registered) << "reader " << i;
+        }
+      }
+    }
+    ASSERT_EQ(running, 0u) << "parallelism " << parallelism;
+    // No poll of the readers waited out the 30 s poll_wait.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 15s) << "parallelism " << parallelism;
+
+    std::map<int, std::vector<std::string>> per_partition;
+    uint64_t emitted = 0;
+    for (size_t i = 0; i < readers.size(); ++i) {
+      for (const auto& e : outs[i].records) per_partition[e.value.partition].push_back(*e.value.value);
+      emitted += readers[i]->metrics().emitted;
+    }
+    // The stopping offsets of this round: what was produced before it opened.
+    const int before = parallelism - 1;  // the late records of earlier rounds are below the end
+    for (int p : {0, 1}) {
+      std::vector<std::string> expected;
+      for (int i = 0; i < 300; ++i) expected.push_back(value_of(p, i));
+      for (int k = 0; k < before; ++k) expected.push_back("late");
+      EXPECT_EQ(per_partition[p], expected) << "partition " << p << ", parallelism " << parallelism;
+    }
+    EXPECT_TRUE(per_partition[2].empty());
+    std::vector<std::string> expected3 = {value_of(3, 0)};
+    for (int k = 0; k < before; ++k) expected3.push_back("late");
+    EXPECT_EQ(per_partition[3], expected3) << "parallelism " << parallelism;
+    EXPECT_EQ(emitted, 601u + 3u * static_cast<uint64_t>(before));
+    for (auto& r : readers) r->close();
+  }
 }
 
 TEST_F(KafkaConnectors, StartingOffsets) {
