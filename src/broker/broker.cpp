@@ -48,7 +48,9 @@ Broker::Broker(BrokerConfig config)
     : config_(std::move(config)),
       acceptor_(io_),
       maintenance_timer_(io_),
-      producer_ids_(config_.data_dir) {
+      flusher_(config_.fsync),
+      producer_ids_(config_.data_dir),
+      shutdown_timer_(io_) {
   // sendfile() to a socket the client has closed raises SIGPIPE, whose default action
   // would kill the whole process; the failed call's EPIPE is handled per connection.
   ::signal(SIGPIPE, SIG_IGN);
@@ -62,6 +64,7 @@ Broker::Broker(BrokerConfig config)
     throw std::runtime_error("cannot open data dir " + config_.data_dir.string() + ": " +
                              opened.message());
   logs_ = std::move(opened.store);
+  group_commit_ = std::make_unique<GroupCommit>(io_, *logs_, flusher_, waiters_);
   cluster_id_ = load_or_create_cluster_id(config_.data_dir);
   auto offsets = group::OffsetStore::open(config_.data_dir / "__consumer_offsets", config_.log.flush);
   if (!offsets.ok())
@@ -188,7 +191,9 @@ void Broker::run() {
   schedule_maintenance();
   groups_->run_timers(io_.get_executor());
   txns_->run_timers(io_.get_executor());
+  running_ = true;
   io_.run();
+  running_ = false;
   flusher_.drain();
   logs_->flush_all();
   groups_->flush();
@@ -201,8 +206,28 @@ void Broker::stop() {
     asio::error_code ignored;
     acceptor_.close(ignored);
     maintenance_timer_.cancel();
-    io_.stop();
+    stopping_ = true;
+    if (pending_answers_ == 0) {
+      io_.stop();
+      return;
+    }
+    spdlog::info("stopping: {} produce answer(s) wait for their fsync", pending_answers_);
+    shutdown_timer_.expires_after(std::chrono::seconds(10));
+    shutdown_timer_.async_wait([this](asio::error_code ec) {
+      if (ec) return;
+      spdlog::warn("stopping with {} produce answer(s) unsent: their fsync took over 10 s",
+                   pending_answers_);
+      io_.stop();
+    });
   });
+}
+
+void Broker::answer_done() {
+  --pending_answers_;
+  if (pending_answers_ == 0 && stopping_ && running_) {
+    shutdown_timer_.cancel();
+    io_.stop();
+  }
 }
 
 }  // namespace sluice::broker

@@ -2,6 +2,8 @@
 // a LogStore in the data dir. Constructing one ignores SIGPIPE process-wide (a client
 // that leaves mid-response must not kill the process). All request handling runs on one thread (the one that calls
 // run()), so handlers and the log need no locks; stop() may be called from any thread.
+// fsyncs run on a flusher thread beside it (interval flushes, and the group commit of
+// `--flush every-batch`: see GroupCommit).
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -13,6 +15,7 @@
 
 #include "broker/broker_config.h"
 #include "broker/fetch_waiters.h"
+#include "broker/group_commit.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/producer_id_allocator.h"
 #include "broker/txn/transaction_coordinator.h"
@@ -32,7 +35,8 @@ class Broker {
 
   /// Serves until stop(). Call from one thread.
   void run();
-  /// Asks run() to return after closing the listener and flushing every log. Thread-safe.
+  /// Asks run() to return after closing the listener, sending the produce answers that wait
+  /// for an fsync (at most 10 s more) and flushing every log. Thread-safe.
   void stop();
 
   uint16_t port() const { return port_; }
@@ -45,6 +49,13 @@ class Broker {
   ProducerIdAllocator& producer_ids() { return producer_ids_; }
   txn::TransactionCoordinator& transactions() { return *txns_; }
   asio::io_context& io() { return io_; }
+  GroupCommit& group_commit() { return *group_commit_; }
+  /// The flusher thread (thread-safe; tests look at what waits on it).
+  log::LogFlusher& flusher() { return flusher_; }
+  /// Produce answers deferred for an fsync, counted from dispatch until sent or dropped by
+  /// their connection; stop() waits for them.
+  void answer_pending() { ++pending_answers_; }
+  void answer_done();
 
  private:
   void start_accept();
@@ -58,7 +69,8 @@ class Broker {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer maintenance_timer_;
   std::unique_ptr<log::LogStore> logs_;
-  log::LogFlusher flusher_;  // interval fsyncs, off the request thread
+  std::unique_ptr<GroupCommit> group_commit_;
+  log::LogFlusher flusher_;  // fsyncs, off the request thread
   FetchWaiters waiters_;
   std::unique_ptr<group::GroupCoordinator> groups_;
   ProducerIdAllocator producer_ids_;
@@ -67,6 +79,10 @@ class Broker {
   std::string advertised_host_;
   uint16_t port_ = 0;
   std::chrono::steady_clock::time_point last_retention_check_{};
+  asio::steady_timer shutdown_timer_;
+  size_t pending_answers_ = 0;
+  bool running_ = false;   // in io_.run()
+  bool stopping_ = false;  // stop() came: waiting for pending_answers_ to reach 0
 };
 
 }  // namespace sluice::broker

@@ -7,6 +7,7 @@
 
 #include "broker/group/consumer_group.h"
 #include "log/log_config.h"
+#include "log/log_flusher.h"
 
 namespace sluice::broker {
 
@@ -23,6 +24,9 @@ struct BrokerConfig {
   log::LogConfig log;  // defaults for every topic: retention, segment size, flush policy
   int32_t node_id = 0;
   group::GroupConfig groups;  // session timeout bounds, initial rebalance delay, ...
+  /// How the broker's flusher thread fsyncs log files (null: log::sync_file). A seam for
+  /// tests, which hold fsyncs back or make them fail.
+  log::LogFlusher::SyncFunction fsync;
 };
 
 }  // namespace sluice::broker

@@ -27,26 +27,47 @@ struct HandlerResult<asio::awaitable<T>> {
   static constexpr bool awaitable = true;
 };
 
+/// The answer of a Produce once its appends are durable.
+asio::awaitable<std::vector<WirePiece>> produce_answer(Broker& broker, ProduceOutcome outcome,
+                                                       int32_t correlation_id,
+                                                       bool header_flexible, int16_t version,
+                                                       bool flexible) {
+  ProduceResponse response = co_await await_durable(broker, std::move(outcome));
+  co_return encode_response_frame(correlation_id, header_flexible, response, version, flexible);
+}
+
 template <class Request>
 asio::awaitable<DispatchResult> serve(Broker& broker, WireReader& r, const ApiInfo& api,
                                       const RequestContext& ctx) {
   const int16_t version = ctx.version();
   const bool flexible = api.flexible(version);
   Request request = decode_message<Request>(r, version, flexible);
-  using Result = HandlerResult<decltype(handle(broker, request, ctx))>;
-  typename Result::type response;
-  if constexpr (Result::awaitable)
-    response = co_await handle(broker, request, ctx);
-  else
-    response = handle(broker, request, ctx);
-  DispatchResult out;
   if constexpr (std::is_same_v<Request, ProduceRequest>) {
+    ProduceOutcome outcome = handle(broker, request, ctx);
+    DispatchResult out;
     if (request.acks == 0) co_return out;  // acks=0: the client expects no answer
+    if (outcome.waits.empty()) {
+      out.pieces = encode_response_frame(ctx.header.correlation_id,
+                                         response_header_is_flexible(api, version),
+                                         outcome.response, version, flexible);
+    } else {
+      out.deferred = produce_answer(broker, std::move(outcome), ctx.header.correlation_id,
+                                    response_header_is_flexible(api, version), version, flexible);
+    }
+    co_return out;
+  } else {
+    using Result = HandlerResult<decltype(handle(broker, request, ctx))>;
+    typename Result::type response;
+    if constexpr (Result::awaitable)
+      response = co_await handle(broker, request, ctx);
+    else
+      response = handle(broker, request, ctx);
+    DispatchResult out;
+    out.pieces = encode_response_frame(ctx.header.correlation_id,
+                                       response_header_is_flexible(api, version), response,
+                                       version, flexible);
+    co_return out;
   }
-  out.pieces = encode_response_frame(ctx.header.correlation_id,
-                                     response_header_is_flexible(api, version), response,
-                                     version, flexible);
-  co_return out;
 }
 
 /// The answer to an ApiVersions request of a version we do not serve: a v0 response with
@@ -64,6 +85,30 @@ DispatchResult unsupported_api_versions(Broker& broker, const RequestHeader& h) 
 asio::awaitable<DispatchResult> dispatch_unmetered(Broker& broker, std::string& frame,
                                                   const std::string& peer);
 
+uint64_t bytes_of(const std::vector<WirePiece>& pieces) {
+  uint64_t bytes = 0;
+  for (const auto& piece : pieces)
+    bytes += std::visit([](const auto& p) -> uint64_t {
+      if constexpr (std::is_same_v<std::decay_t<decltype(p)>, std::string>)
+        return p.size();
+      else
+        return p.length;
+    }, piece);
+  return bytes;
+}
+
+/// A deferred answer, counted in RequestMetrics when it is ready (its latency with the wait).
+asio::awaitable<std::vector<WirePiece>> metered(asio::awaitable<std::vector<WirePiece>> answer,
+                                                std::chrono::steady_clock::time_point started,
+                                                int key, uint64_t bytes_in) {
+  auto pieces = co_await std::move(answer);
+  auto api = find_api(int16_t(key));
+  RequestMetrics::global().record(key, api ? api->name : std::string_view(), bytes_in,
+                                  bytes_of(pieces), std::chrono::steady_clock::now() - started,
+                                  false);
+  co_return pieces;
+}
+
 }  // namespace
 
 // Counts the request in RequestMetrics::global() (bytes, API, latency), then dispatches.
@@ -73,15 +118,11 @@ asio::awaitable<DispatchResult> dispatch_request(Broker& broker, std::string& fr
   const uint64_t bytes_in = frame.size() + 4;  // with the size prefix
   const int key = frame.size() >= 2 ? load_be<int16_t>(frame.data()) : -1;
   DispatchResult result = co_await dispatch_unmetered(broker, frame, peer);
-  uint64_t bytes_out = 0;
-  if (result.pieces)
-    for (const auto& piece : *result.pieces)
-      bytes_out += std::visit([](const auto& p) -> uint64_t {
-        if constexpr (std::is_same_v<std::decay_t<decltype(p)>, std::string>)
-          return p.size();
-        else
-          return p.length;
-      }, piece);
+  if (result.deferred) {
+    result.deferred = metered(std::move(*result.deferred), started, key, bytes_in);
+    co_return result;
+  }
+  const uint64_t bytes_out = result.pieces ? bytes_of(*result.pieces) : 0;
   auto api = find_api(int16_t(key));
   RequestMetrics::global().record(api ? key : -1, api ? api->name : std::string_view(),
                                   bytes_in, bytes_out, std::chrono::steady_clock::now() - started,

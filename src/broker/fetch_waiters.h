@@ -1,6 +1,9 @@
-// Long-polling fetches waiting for data. A waiting Fetch registers a timer under every
-// partition it reads; a produce to a partition cancels the timers registered under it,
-// which wakes those fetches to look again. Single-threaded: used on the broker's thread.
+// Requests waiting on a partition: long-polling fetches waiting for data, and produces
+// waiting for their fsync (GroupCommit::wait). A waiter registers a timer under every
+// partition it waits on; new visible data in a partition (a produce under an interval flush
+// policy, a transaction marker, a finished group-commit fsync) cancels the timers
+// registered under it, which wakes those requests to look again. Single-threaded: used on
+// the broker's thread.
 #pragma once
 
 #include <asio/steady_timer.hpp>

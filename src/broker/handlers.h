@@ -4,7 +4,9 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "kafka/protocol/messages.h"
 #include "kafka/protocol/request_header.h"
@@ -38,7 +40,25 @@ kafka::DescribeGroupsResponse handle(Broker&, kafka::DescribeGroupsRequest&,
 kafka::ListGroupsResponse handle(Broker&, kafka::ListGroupsRequest&, const RequestContext&);
 kafka::DeleteGroupsResponse handle(Broker&, kafka::DeleteGroupsRequest&, const RequestContext&);
 kafka::MetadataResponse handle(Broker&, kafka::MetadataRequest&, const RequestContext&);
-kafka::ProduceResponse handle(Broker&, kafka::ProduceRequest&, const RequestContext&);
+/// What a Produce did at once: the response, and the appends it must not acknowledge
+/// before they are durable (under --flush every-batch; empty otherwise).
+struct ProduceOutcome {
+  struct Wait {
+    std::string topic;
+    int32_t partition = 0;
+    uint64_t log_id = 0;     // PartitionLog::id() of the log appended to
+    int64_t end_offset = 0;  // durable up to here (exclusive) before the answer
+    size_t topic_index = 0, partition_index = 0;  // where in `response`
+  };
+  kafka::ProduceResponse response;
+  std::vector<Wait> waits;
+  std::chrono::milliseconds timeout{0};  // the request's timeout_ms
+};
+/// Appends (deferred under every-batch) and queues their fsyncs.
+ProduceOutcome handle(Broker&, kafka::ProduceRequest&, const RequestContext&);
+/// Waits for `outcome.waits`; their partitions get an error instead of an offset when the
+/// data did not become durable (GroupCommit::wait). Then the response can be sent.
+asio::awaitable<kafka::ProduceResponse> await_durable(Broker&, ProduceOutcome outcome);
 asio::awaitable<kafka::FetchResponse> handle(Broker&, kafka::FetchRequest&,
                                              const RequestContext&);
 kafka::ListOffsetsResponse handle(Broker&, kafka::ListOffsetsRequest&, const RequestContext&);

@@ -1,4 +1,5 @@
-// LogFlusher: one thread, a queue of files, fsync each.
+// LogFlusher: one thread, a queue of files (each with the completions waiting on it), fsync
+// each in turn.
 #include "log/log_flusher.h"
 
 #include <spdlog/spdlog.h>
@@ -7,7 +8,8 @@
 
 namespace sluice::log {
 
-LogFlusher::LogFlusher() : thread_([this] { run(); }) {}
+LogFlusher::LogFlusher(SyncFunction sync)
+    : sync_(sync ? std::move(sync) : SyncFunction(sync_file)), thread_([this] { run(); }) {}
 
 LogFlusher::~LogFlusher() {
   {
@@ -18,13 +20,24 @@ LogFlusher::~LogFlusher() {
   thread_.join();
 }
 
-void LogFlusher::sync(std::shared_ptr<FileHandle> file) {
-  if (!file) return;
+void LogFlusher::sync(std::shared_ptr<FileHandle> file, Completion done) {
+  if (!file) {
+    if (done) done(Status::success());  // nothing to make durable
+    return;
+  }
   {
     std::lock_guard lock(mu_);
-    if (std::find(queue_.begin(), queue_.end(), file) != queue_.end()) return;
-    queue_.push_back(std::move(file));
-    ++queued_;
+    auto it = std::find_if(queue_.begin(), queue_.end(),
+                           [&](const Pending& p) { return p.file == file; });
+    if (it == queue_.end()) {
+      queue_.push_back({std::move(file), {}});
+      ++queued_;
+      it = std::prev(queue_.end());
+    }
+    if (done) {
+      it->done.push_back(std::move(done));
+      ++waiting_;
+    }
   }
   work_.notify_one();
 }
@@ -40,17 +53,24 @@ uint64_t LogFlusher::synced() const {
   return synced_;
 }
 
+size_t LogFlusher::waiting_completions() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
+}
+
 void LogFlusher::run() {
   std::unique_lock lock(mu_);
   for (;;) {
     work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stop_ and nothing left
-    auto file = std::move(queue_.front());
+    Pending next = std::move(queue_.front());
     queue_.pop_front();
+    waiting_ -= next.done.size();
     lock.unlock();
-    Status s = sync_file(*file);
-    if (!s.ok()) spdlog::error("background flush failed: {}", s.message);
-    file.reset();
+    Status s = sync_(*next.file);
+    if (!s.ok() && next.done.empty()) spdlog::error("background flush failed: {}", s.message);
+    for (auto& done : next.done) done(s);
+    next.file.reset();
     lock.lock();
     ++synced_;
     done_.notify_all();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -20,6 +21,8 @@ namespace sluice::log {
 namespace {
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+
+std::atomic<uint64_t> next_log_id{1};
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -42,7 +45,7 @@ ProducerBatch producer_batch(const BatchInfo& b) {
 }  // namespace
 
 PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config)
-    : dir_(std::move(dir)), config_(std::move(config)) {}
+    : dir_(std::move(dir)), id_(next_log_id.fetch_add(1)), config_(std::move(config)) {}
 
 PartitionLog::~PartitionLog() {
   if (closed_) return;
@@ -113,6 +116,7 @@ Status PartitionLog::load() {
   aborted_ = AbortedTxnIndex::open(dir_, log_end_offset(), status);
   if (!aborted_) return status;
   if (Status s = load_producer_state(snapshots); !s.ok()) return s;
+  high_watermark_ = log_end_offset();  // what recovery kept is what the disk holds
   spdlog::debug("opened log {}: offsets [{}, {}), {} segment(s), {} bytes", dir_.string(),
                 log_start_offset(), log_end_offset(), segments_.size(), size_bytes_);
   return Status::success();
@@ -256,6 +260,7 @@ Status PartitionLog::roll(int64_t now_ms) {
   segments_.emplace(base, std::move(segment));
   active_since_ms_ = -1;
   unflushed_since_ms_ = -1;  // seal() synced the previous segment
+  high_watermark_ = base;
   status = sync_dir(dir_);
   if (!status.ok()) spdlog::warn("{} (the new segment may vanish on power loss)", status.message);
   write_producer_snapshot();  // a crash then rescans the active segment only
@@ -264,7 +269,16 @@ Status PartitionLog::roll(int64_t now_ms) {
 }
 
 AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
+  return append(batches, now_ms, false);
+}
+
+AppendResult PartitionLog::append_deferred(std::span<uint8_t> batches, int64_t now_ms) {
+  return append(batches, now_ms, true);
+}
+
+AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms, bool deferred) {
   if (closed_) return {closed_error()};
+  if (!failure_.ok()) return {failure_};
   if (batches.empty()) return {Status::error(Errc::kCorruptBatch, "no record batch to append")};
   if (batches.size() > uint64_t(kInt32Max))
     return {Status::error(Errc::kMessageTooLarge,
@@ -336,7 +350,8 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
     next = info.last_offset + 1;
   }
 
-  const bool sync = config_.flush.kind == FlushPolicy::kEveryBatch;
+  const bool every_batch = config_.flush.kind == FlushPolicy::kEveryBatch;
+  const bool sync = every_batch && !deferred;
   if (Status s = segment->append(batches, infos, sync); !s.ok()) {
     spdlog::error("append to {} failed: {}", dir_.string(), s.message);
     return {std::move(s)};
@@ -351,14 +366,17 @@ AppendResult PartitionLog::append(std::span<uint8_t> batches, int64_t now_ms) {
       auto done = producers_.apply(pb, now_ms);
       if (done && done->aborted) {
         Status s = aborted_->append({done->producer_id, done->first_offset, done->last_offset});
-        if (s.ok() && sync) s = aborted_->sync();
+        if (s.ok() && every_batch) s = aborted_->sync();
         // The marker is in the log: a reopen re-indexes it from there if this failed.
         if (!s.ok()) spdlog::error("log {}: aborted transaction index: {}", dir_.string(), s.message);
       }
     }
   }
   if (active_since_ms_ < 0) active_since_ms_ = now_ms;
-  if (!sync && unflushed_since_ms_ < 0) unflushed_since_ms_ = now_ms;
+  if (!every_batch && unflushed_since_ms_ < 0) unflushed_since_ms_ = now_ms;
+  // Deferred under kEveryBatch: visible once complete_sync() says the fsync is done.
+  // Otherwise now (a synchronous fsync covered the deferred appends before this one too).
+  if (!(every_batch && deferred)) high_watermark_ = next;
   return {Status::success(), first, next - 1, now_ms};
 }
 
@@ -377,7 +395,7 @@ ReadResult PartitionLog::read(int64_t offset, uint32_t max_bytes,
                                       std::to_string(start) + ", " + std::to_string(end) + "]");
     return result;
   }
-  const int64_t upper = std::min(upper_bound_offset, end);
+  const int64_t upper = std::min(upper_bound_offset, high_watermark_);
   if (offset >= upper) return result;
 
   uint64_t budget = max_bytes;
@@ -448,6 +466,7 @@ TimestampLookup PartitionLog::offset_for_timestamp(int64_t ts,
           found.offset = record->offset;
           found.timestamp = record->timestamp;
         }
+        if (found.offset >= high_watermark_) return {};  // not durable yet: not there
         return found;
       }
     }
@@ -523,7 +542,27 @@ RetentionResult PartitionLog::apply_retention(int64_t now_ms) {
 }
 
 int64_t PartitionLog::last_stable_offset() const {
-  return producers_.first_unstable_offset().value_or(log_end_offset());
+  return std::min(producers_.first_unstable_offset().value_or(high_watermark_), high_watermark_);
+}
+
+PartitionLog::PendingSync PartitionLog::take_sync() const {
+  if (closed_ || !failure_.ok() || high_watermark_ >= log_end_offset()) return {};
+  return {active().log_file(), log_end_offset()};
+}
+
+void PartitionLog::complete_sync(int64_t end_offset, const Status& status) {
+  if (!status.ok()) {
+    if (!failure_.ok()) return;
+    failure_ = Status::error(Errc::kStorageError,
+                             "an fsync of the log in " + dir_.string() + " failed (" +
+                                 status.message +
+                                 "): it takes no appends until the broker is restarted");
+    spdlog::error("{}; offsets from {} may be lost", failure_.message, high_watermark_);
+    return;
+  }
+  // After a failed fsync a later one proves nothing about the pages the kernel dropped.
+  if (closed_ || !failure_.ok()) return;
+  high_watermark_ = std::max(high_watermark_, std::min(end_offset, log_end_offset()));
 }
 
 std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t upper) const {
@@ -534,13 +573,19 @@ std::vector<AbortedTxn> PartitionLog::aborted_transactions(int64_t from, int64_t
 
 Status PartitionLog::flush() {
   if (closed_) return closed_error();
+  if (!failure_.ok()) return failure_;
   if (Status s = aborted_->sync(); !s.ok()) return s;
-  if (unflushed_since_ms_ < 0) return Status::success();
+  if (unflushed_since_ms_ < 0 && high_watermark_ >= log_end_offset()) return Status::success();
+  const bool deferred_waiting = high_watermark_ < log_end_offset();
   Status s = active().flush();
-  if (s.ok())
+  if (s.ok()) {
     unflushed_since_ms_ = -1;
-  else
+    high_watermark_ = log_end_offset();
+  } else if (deferred_waiting) {
+    complete_sync(log_end_offset(), s);  // as the flusher's fsync failing would
+  } else {
     spdlog::error("flush of {} failed: {}", dir_.string(), s.message);
+  }
   return s;
 }
 

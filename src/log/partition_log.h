@@ -7,6 +7,16 @@
 // newest `<offset>.snapshot` file (written at roll and clean close) plus a scan of the
 // batch headers after it, so it survives restarts and crashes alike.
 //
+// Durability and visibility: high_watermark() is the end of what readers may see. Appends
+// made by append() are durable as the flush policy says (kEveryBatch: fsynced before it
+// returns) and visible at once. append_deferred() under kEveryBatch leaves the fsync to the
+// caller (group commit: take_sync() hands out the file, a LogFlusher fsyncs it, complete_sync()
+// reports it): those batches stay above the high watermark, invisible to fetches and
+// ListOffsets, until their fsync is done. A failed fsync fails the log: it takes no more
+// appends (kStorageError) until it is reopened (the kernel may have dropped the unsynced
+// pages; Kafka takes the log dir offline for the same reason); what is below the high
+// watermark stays readable.
+//
 // Not thread-safe: the broker calls every method from its one request thread. FileRanges
 // returned by read() own their descriptor and stay valid after retention or delete_log()
 // removed the files.
@@ -96,13 +106,35 @@ class PartitionLog {
   /// Errors: kCorruptBatch (malformed framing), kMessageTooLarge (a batch over
   /// max.message.bytes; a control batch whose marker cannot be read), kOutOfOrderSequence / kInvalidProducerEpoch / kDuplicateSequence
   /// (refused by the producer state, nothing appended), kStorageError (write or fsync
-  /// failed: the file is truncated back, nothing becomes visible, offsets are not used).
+  /// failed: the file is truncated back, nothing becomes visible, offsets are not used;
+  /// or an earlier fsync failed: see failure()).
   AppendResult append(std::span<uint8_t> batches, int64_t now_ms);
+  /// append(), except that under FlushPolicy::kEveryBatch nothing is fsynced: the batches
+  /// are above high_watermark() until complete_sync() reports an fsync of take_sync()'s
+  /// file taken after this call. Under an interval policy it is append().
+  AppendResult append_deferred(std::span<uint8_t> batches, int64_t now_ms);
+
+  /// What makes the deferred appends so far durable: fsync `file`, then call
+  /// complete_sync(end_offset, status). `file` is null when nothing waits for an fsync.
+  struct PendingSync {
+    std::shared_ptr<FileHandle> file;
+    int64_t end_offset = -1;
+  };
+  PendingSync take_sync() const;
+  /// Reports the fsync of a take_sync() result: on success the high watermark advances to
+  /// `end_offset` (when behind it); on failure the log is failed (see the class comment).
+  void complete_sync(int64_t end_offset, const Status& status);
+  /// The end of the durable, visible prefix: log_end_offset() but for deferred appends
+  /// whose fsync is not done. Fetches and ListOffsets(latest) stop here.
+  int64_t high_watermark() const { return high_watermark_; }
+  /// Not ok once an fsync has failed: the error every later append returns.
+  const Status& failure() const { return failure_; }
 
   /// The whole batches from the one containing `offset`, in order, while their total stays
   /// within `max_bytes` (but always at least one batch, however large: KIP-74), and only
   /// batches that end before `upper_bound_offset` (exclusive; the high watermark or last
-  /// stable offset). kOffsetOutOfRange when `offset` is outside [start, end].
+  /// stable offset) and never past high_watermark(). kOffsetOutOfRange when `offset` is
+  /// outside [start, end].
   ReadResult read(int64_t offset, uint32_t max_bytes, int64_t upper_bound_offset) const;
 
   /// Kafka's ListOffsets by timestamp: the offset and timestamp of the first record whose
@@ -142,12 +174,15 @@ class PartitionLog {
   uint64_t size_bytes() const;
   size_t segment_count() const { return segments_.size(); }
   const std::filesystem::path& dir() const { return dir_; }
+  /// Unique among the logs this process opened: tells a log from a later one of the same
+  /// topic and partition (a topic deleted and created again).
+  uint64_t id() const { return id_; }
 
   /// Every producer id's epoch and last batches, as append() checks them.
   const ProducerState& producer_state() const { return producers_; }
 
   /// The first offset read_committed consumers may not read: the first offset of the
-  /// oldest open transaction, or the log end offset when none is open.
+  /// oldest open transaction, or the high watermark when none is open (never above it).
   int64_t last_stable_offset() const;
   /// The aborted transactions a read_committed fetch of [from, upper) must be told of.
   std::vector<AbortedTxn> aborted_transactions(int64_t from, int64_t upper) const;
@@ -170,6 +205,7 @@ class PartitionLog {
   static constexpr const char* kSnapshotSuffix = ".snapshot";
 
   Status load();
+  AppendResult append(std::span<uint8_t> batches, int64_t now_ms, bool deferred);
   Status roll(int64_t now_ms);
   Status shut_down(bool snapshot);
   /// Loads the newest usable snapshot of `snapshots` (removing stale or corrupt ones) and
@@ -184,11 +220,14 @@ class PartitionLog {
   Status closed_error() const;
 
   std::filesystem::path dir_;
+  const uint64_t id_;
   LogConfig config_;
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; last is active
   uint64_t size_bytes_ = 0;
   int64_t active_since_ms_ = -1;     // first append into the active segment since open/roll
-  int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced
+  int64_t unflushed_since_ms_ = -1;  // first append not yet fsynced (interval policy)
+  int64_t high_watermark_ = 0;       // see high_watermark()
+  Status failure_;                   // set by a failed fsync: the log takes no appends
   bool closed_ = false;
   ProducerState producers_;
   std::unique_ptr<AbortedTxnIndex> aborted_;

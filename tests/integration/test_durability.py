@@ -237,3 +237,58 @@ def test_recovery_of_a_torn_last_batch(broker_factory, tmp_path):
     assert [o for o, _ in got[0]] == list(range(base))
     assert [v for _, v in got[0]] == [value_of(i * PARTITIONS) for i in range(base)]
     assert seg.stat().st_size == pos
+
+
+def test_many_concurrent_producers_at_every_batch_are_all_acknowledged_and_durable(
+        broker_factory, tmp_path):
+    """Group commit: eight producers (eight connections, acks=all, several requests in
+    flight each) share the broker's fsyncs; every record is acknowledged once, read back
+    once, the high watermark counts them all, and they survive a kill -9."""
+    import threading
+    from confluent_kafka import Consumer, TopicPartition
+    b = broker_factory(extra_args=["--flush", "every-batch", "--partitions", str(PARTITIONS)],
+                       data_dir=tmp_path / "many")
+    topic = "many-producers"
+    producers, per_producer = 8, 1500
+    acked, errors = [], []
+    lock = threading.Lock()
+
+    def produce(n):
+        p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all", "linger.ms": 1,
+                      "batch.num.messages": 50, "enable.idempotence": n % 2 == 0})
+
+        def on_delivery(err, msg):
+            with lock:
+                (errors if err else acked).append(err or (msg.partition(), msg.offset()))
+        for i in range(per_producer):
+            seq = n * per_producer + i
+            p.produce(topic, value=value_of(seq), partition=seq % PARTITIONS,
+                      on_delivery=on_delivery)
+            p.poll(0)
+        assert p.flush(60) == 0
+
+    threads = [threading.Thread(target=produce, args=(n,)) for n in range(producers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, f"delivery failed: {errors[:3]}"
+    total = producers * per_producer
+    assert len(acked) == total and len(set(acked)) == total  # every offset acked once
+
+    def check(b):
+        got = consume_all(b.bootstrap, topic, range(PARTITIONS))
+        seqs = sorted(seq_of(v) for recs in got.values() for _, v in recs)
+        assert seqs == list(range(total))
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "hw-check"})
+        try:
+            highs = [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                     for p in range(PARTITIONS)]
+        finally:
+            c.close()
+        assert sum(highs) == total
+
+    check(b)
+    assert b.kill9() == -9
+    b.start()
+    check(b)

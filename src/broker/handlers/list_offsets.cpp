@@ -43,7 +43,7 @@ ListOffsetsResponse handle(Broker& broker, ListOffsetsRequest& request, const Re
       } else if (want.timestamp == kLatestTimestamp) {
         // read_committed consumers see up to the last stable offset only.
         part.offset = request.isolation_level == 1 ? partition->last_stable_offset()
-                                                   : partition->log_end_offset();
+                                                   : partition->high_watermark();
       } else if (want.timestamp == kEarliestTimestamp) {
         part.offset = partition->log_start_offset();
       } else {

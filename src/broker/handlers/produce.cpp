@@ -1,10 +1,14 @@
 // Produce: validate each partition's batches, append them to its log (which deduplicates
 // idempotent producers' retries), wake waiting fetches. Batches are stored exactly as
 // received once their CRC checks out; v0/v1 message sets are converted to one v2 batch
-// first.
+// first. Under `--flush every-batch` the appends are deferred (group commit, see
+// GroupCommit): the answer waits in await_durable() until they are fsynced, and the
+// fetches are woken then.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "common/clock.h"
 #include "broker/broker.h"
@@ -22,7 +26,8 @@ namespace {
 
 ProduceResponse::Partition produce_partition(Broker& broker, const std::string& topic,
                                              ProduceRequest::Partition& data,
-                                             const RequestContext& ctx) {
+                                             const RequestContext& ctx,
+                                             std::optional<ProduceOutcome::Wait>& wait) {
   ProduceResponse::Partition out;
   out.index = data.index;
   auto fail = [&](ErrorCode e, std::string message) {
@@ -74,23 +79,31 @@ ProduceResponse::Partition produce_partition(Broker& broker, const std::string& 
 
   // The log checks idempotent producers' sequences: a retry of a batch it holds comes
   // back as `duplicate` with the original offsets, acknowledged as Kafka does (no error).
-  auto appended = partition->append(batches, now);
+  auto appended = partition->append_deferred(batches, now);
   if (!appended.ok()) return fail(to_kafka_error(appended.status), appended.message());
   out.base_offset = appended.base_offset;
   out.log_start_offset = partition->log_start_offset();
+  // A retry of a batch whose first append still waits for its fsync waits for it too.
+  if (partition->high_watermark() <= appended.last_offset)
+    wait = ProduceOutcome::Wait{topic, data.index, partition->id(), appended.last_offset + 1};
   if (appended.duplicate) {
     spdlog::debug("produce to {}-{} from {}: producer {} retried the batch at offset {}", topic,
                   data.index, ctx.peer, validation.summary.first.producer_id, appended.base_offset);
     return out;
   }
-  broker.fetch_waiters().notify(FetchWaiters::key(topic, data.index));
+  if (wait)
+    broker.group_commit().sync(topic, data.index, *partition);  // fetches woken when durable
+  else
+    broker.fetch_waiters().notify(FetchWaiters::key(topic, data.index));
   return out;
 }
 
 }  // namespace
 
-ProduceResponse handle(Broker& broker, ProduceRequest& request, const RequestContext& ctx) {
-  ProduceResponse response;
+ProduceOutcome handle(Broker& broker, ProduceRequest& request, const RequestContext& ctx) {
+  ProduceOutcome outcome;
+  outcome.timeout = std::chrono::milliseconds(request.timeout_ms);
+  ProduceResponse& response = outcome.response;
   bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
   for (auto& topic : request.topics) {
     ProduceResponse::Topic out{topic.name, {}};
@@ -102,11 +115,32 @@ ProduceResponse handle(Broker& broker, ProduceRequest& request, const RequestCon
         out.partitions.push_back(p);
         continue;
       }
-      out.partitions.push_back(produce_partition(broker, topic.name, data, ctx));
+      std::optional<ProduceOutcome::Wait> wait;
+      out.partitions.push_back(produce_partition(broker, topic.name, data, ctx, wait));
+      if (wait) {
+        wait->topic_index = response.responses.size();
+        wait->partition_index = out.partitions.size() - 1;
+        outcome.waits.push_back(std::move(*wait));
+      }
     }
     response.responses.push_back(std::move(out));
   }
-  return response;
+  return outcome;
+}
+
+asio::awaitable<ProduceResponse> await_durable(Broker& broker, ProduceOutcome outcome) {
+  for (const auto& w : outcome.waits) {
+    ErrorCode e = co_await broker.group_commit().wait(w.topic, w.partition, w.log_id,
+                                                      w.end_offset, outcome.timeout);
+    if (e == ErrorCode::kNone) continue;
+    auto& p = outcome.response.responses.at(w.topic_index).partitions.at(w.partition_index);
+    p.error_code = code(e);
+    p.base_offset = -1;
+    p.error_message = fmt::format("offsets up to {} were appended but not made durable: {}",
+                                  w.end_offset - 1, error_name(e));
+    spdlog::warn("produce to {}-{}: {}", w.topic, w.partition, *p.error_message);
+  }
+  co_return std::move(outcome.response);
 }
 
 }  // namespace sluice::broker
