@@ -78,7 +78,9 @@ class Broker {
   std::string cluster_id_;
   std::string advertised_host_;
   uint16_t port_ = 0;
-  std::chrono::steady_clock::time_point last_retention_check_{};
+  // Retention first runs 30 s after start (Kafka's log.initial.task.delay.ms), then every
+  // 30 s: records produced right after start are never deleted before anyone could read them.
+  std::chrono::steady_clock::time_point last_retention_check_ = std::chrono::steady_clock::now();
   asio::steady_timer shutdown_timer_;
   size_t pending_answers_ = 0;
   bool running_ = false;   // in io_.run()
