@@ -276,7 +276,11 @@ class OutputReader {
                                  {"group.id", "bench-reader"},
                                  {"enable.auto.commit", "false"},
                                  {"fetch.wait.max.ms", "5"},
-                                 {"fetch.error.backoff.ms", "5"}},
+                                 {"fetch.error.backoff.ms", "5"},
+                                 // librdkafka 2.0 stops fetching while more than this is
+                                 // queued and looks again ~1 s later: at 100 k+ records/s
+                                 // the default (100,000) stalls the reader (its p99 of 15 s).
+                                 {"queued.min.messages", "10000000"}},
                                 nullptr);
     auto* parts = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;

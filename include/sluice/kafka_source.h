@@ -337,6 +337,8 @@ class KafkaSource final : public Source<T> {
       s_.bounded = b;
       return *this;
     }
+    // A librdkafka property for the reader's consumer; it wins over the source's own
+    // settings (auto.offset.reset from the starting offsets, queued.min.messages=1000000).
     Builder& property(std::string key, std::string value) {
       s_.properties.emplace_back(std::move(key), std::move(value));
       return *this;

@@ -159,6 +159,14 @@ struct KafkaReaderCore::State {
       if (!settings.group_id.empty()) c.set("group.id", settings.group_id);
       const bool latest = settings.starting_offsets.fallback() == StartingOffsets::Kind::latest;
       c.set("auto.offset.reset", latest ? "latest" : "earliest");
+      // librdkafka 2.0 stops fetching a partition while its prefetch queue holds more than
+      // queued.min.messages (default 100,000) and looks again only about once a second: a
+      // reader that takes 100,000 small records in well under a second then waits out the
+      // rest of it (click-count spent ~80 % of its wall time there, at ~18 % of one core;
+      // bench/results/seed_jobs_fetch_queue.md). A million keeps the queue from running dry
+      // between looks; memory stays bounded by queued.max.messages.kbytes (64 MiB per
+      // partition). A user's property (below) wins.
+      c.set("queued.min.messages", "1000000");
     } else {
       c.set("acks", "all");
       c.set("enable.idempotence", "true");

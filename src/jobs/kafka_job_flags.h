@@ -23,9 +23,6 @@
 namespace sluice::jobs {
 
 struct KafkaJobFlags {
-  // The sources' librdkafka queued.min.messages (see source()).
-  static constexpr int kQueuedMinMessages = 1'000'000;
-
   std::string job_name;
   std::string bootstrap_servers = "127.0.0.1:9092";
   std::string group_id;  // default: the job's name
@@ -68,14 +65,6 @@ struct KafkaJobFlags {
         .commit_offsets_on_checkpoints(checkpointing())
         .fail_on_bad_record(on_bad_record == "fail")
         .deserializer(std::move(deserializer));
-    // librdkafka 2.0 stops fetching a partition while its prefetch queue holds more than
-    // queued.min.messages (default 100,000) and looks again only about once a second: a job
-    // that reads 100,000 small records in well under a second then waits out the rest of it
-    // (click-count spent ~80% of its wall time there, at ~18% of one core). A million
-    // records keep the queue from running dry between looks; memory stays bounded by
-    // queued.max.messages.kbytes (librdkafka's 64 MiB per partition). Properties a job adds
-    // to the builder later win.
-    builder.property("queued.min.messages", std::to_string(kQueuedMinMessages));
     return builder;
   }
 
