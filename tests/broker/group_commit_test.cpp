@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "../log/held_sync.h"
 #include "broker_fixture.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/record_batch.h"
@@ -18,42 +19,6 @@ namespace sluice::broker::testing {
 namespace {
 
 using namespace sluice::kafka;
-
-/// Holds every fsync of the broker's flusher until open(); counts them; can fail them.
-class HeldFsync {
- public:
-  log::LogFlusher::SyncFunction function() {
-    return [this](const log::FileHandle& file) {
-      std::unique_lock lock(mu_);
-      ++started_;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return open_; });
-      return fail_ ? log::Status::error(log::Errc::kStorageError, "injected fsync failure (EIO)")
-                   : log::sync_file(file);
-    };
-  }
-  void open(bool fail = false) {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    fail_ = fail;
-    cv_.notify_all();
-  }
-  void wait_started(int n) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return started_ >= n; });
-  }
-  int started() {
-    std::lock_guard lock(mu_);
-    return started_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int started_ = 0;
-  bool open_ = false;
-  bool fail_ = false;
-};
 
 class GroupCommitTest : public BrokerTest {
  protected:
@@ -66,7 +31,7 @@ class GroupCommitTest : public BrokerTest {
   void wait_queued(size_t n) {
     while (broker_->flusher().waiting_completions() < n) std::this_thread::yield();
   }
-  HeldFsync held_;
+  log::testing::HeldSync held_;
 };
 
 std::string batch_of(const std::string& value) {

@@ -9,12 +9,14 @@
 #include <mutex>
 
 #include "log/partition_log.h"
+#include "held_sync.h"
 #include "log_test_support.h"
 
 namespace sluice::log {
 namespace {
 
 using testing::BatchSpec;
+using testing::HeldSync;
 using testing::make_batch;
 using testing::TempDir;
 
@@ -94,43 +96,6 @@ TEST(PartitionLog, TakeDueFlushHandsOverTheActiveSegmentOnlyWhenDue) {
   flusher.drain();
   EXPECT_EQ(flusher.synced(), 1u);
 }
-
-/// A SyncFunction that holds every fsync until open() and counts them; fails them when
-/// told to.
-class HeldSync {
- public:
-  LogFlusher::SyncFunction function() {
-    return [this](const FileHandle& file) {
-      std::unique_lock lock(mu_);
-      ++started_;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return open_; });
-      return fail_ ? Status::error(Errc::kStorageError, "injected fsync failure")
-                   : sync_file(file);
-    };
-  }
-  void open(bool fail = false) {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    fail_ = fail;
-    cv_.notify_all();
-  }
-  void wait_started(int n) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return started_ >= n; });
-  }
-  int started() {
-    std::lock_guard lock(mu_);
-    return started_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int started_ = 0;
-  bool open_ = false;
-  bool fail_ = false;
-};
 
 TEST(LogFlusher, CompletionsRunAfterTheFsyncWithItsStatus) {
   TempDir tmp;
