@@ -35,34 +35,8 @@ std::vector<Click> clicks(int n, int users) {
   return out;
 }
 
-std::vector<std::string> run_count(int parallelism, const std::vector<Click>& input) {
-  StreamEnvironment env;
-  env.set_parallelism(parallelism);
-  auto results = std::make_shared<Collected<std::string>>();
-  env.from_collection(input)
-      .filter([](const Click& c) { return !c.user.empty(); })
-      .key_by([](const Click& c) { return c.user; })
-      .process(CountPerUser{})
-      .sink_to(CollectSink<std::string>(results));
-  env.execute("count");
-  auto v = results->values();
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-TEST(Pipeline, KeyedCountIsTheSameAtEveryParallelism) {
-  auto input = clicks(10000, 37);
-  std::vector<std::string> expected;
-  std::map<std::string, int> counts;
-  for (auto& c : input) expected.push_back(c.user + "=" + std::to_string(++counts[c.user]));
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(run_count(1, input), expected);
-  EXPECT_EQ(run_count(4, input), expected);
-}
-
-// At parallelism 1 a key_by sends every record to the one consumer subtask, so the keyed
-// operator joins its input's chain (no thread hop, no channel); the dashboard still shows
-// the edge as a hash exchange. At parallelism 2 the exchange stays a network edge.
+// Runs filter -> key_by(user) -> count per user at `parallelism`; `out` gets the sorted
+// "user=count" results; returns the job's final snapshot.
 JobSnapshot run_count_snapshot(int parallelism, const std::vector<Click>& input, std::vector<std::string>& out) {
   StreamEnvironment env;
   env.set_parallelism(parallelism);
@@ -79,12 +53,34 @@ JobSnapshot run_count_snapshot(int parallelism, const std::vector<Click>& input,
   return job.snapshot();
 }
 
-TEST(Pipeline, KeyByAtParallelismOneIsChainedAndStillAHashEdge) {
-  auto input = clicks(5000, 13);
+std::vector<std::string> run_count(int parallelism, const std::vector<Click>& input) {
+  std::vector<std::string> out;
+  run_count_snapshot(parallelism, input, out);
+  return out;
+}
+
+// What a count per user must emit for `input`: one running count per record, sorted.
+std::vector<std::string> expected_counts(const std::vector<Click>& input) {
   std::vector<std::string> expected;
   std::map<std::string, int> counts;
   for (auto& c : input) expected.push_back(c.user + "=" + std::to_string(++counts[c.user]));
   std::sort(expected.begin(), expected.end());
+  return expected;
+}
+
+TEST(Pipeline, KeyedCountIsTheSameAtEveryParallelism) {
+  auto input = clicks(10000, 37);
+  const auto expected = expected_counts(input);
+  EXPECT_EQ(run_count(1, input), expected);
+  EXPECT_EQ(run_count(4, input), expected);
+}
+
+// At parallelism 1 a key_by sends every record to the one consumer subtask, so the keyed
+// operator joins its input's chain (no thread hop, no channel); the dashboard still shows
+// the edge as a hash exchange. At parallelism 2 the exchange stays a network edge.
+TEST(Pipeline, KeyByAtParallelismOneIsChainedAndStillAHashEdge) {
+  auto input = clicks(5000, 13);
+  const auto expected = expected_counts(input);
 
   std::vector<std::string> got;
   JobSnapshot p1 = run_count_snapshot(1, input, got);
